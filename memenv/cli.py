@@ -1,0 +1,74 @@
+"""The ``memenv`` console script.
+
+Subcommands: ``data stats`` (dataset figures), ``demo`` (the main job on the embedded synthetic
+default). Later subcommands (eval, train, bench) register themselves in ``SUBCOMMANDS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from memenv.data.errors import DataFormatError, DatasetUnavailableError
+
+
+def _cmd_data_stats(args: argparse.Namespace) -> int:
+    from memenv.data.registry import DATASETS, load_conversations
+    from memenv.data.stats import dataset_stats, format_stats
+
+    if args.dataset not in DATASETS:
+        raise ValueError(f"--dataset must be one of {DATASETS}, got {args.dataset!r}")
+    conversations = load_conversations(
+        args.dataset, data_path=args.path, split="all", include_adversarial=True
+    )
+    stats = dataset_stats(conversations)
+    if args.json:
+        print(json.dumps(stats, indent=2, ensure_ascii=False))
+    else:
+        print(format_stats(stats))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from memenv.demo import run_demo
+
+    print(run_demo(split=args.split, seed=args.seed))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="memenv", description="RL environments for LLM memory management (Memory-R1)."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="dataset tools")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    stats = data_sub.add_parser("stats", help="print conversation, session, turn and QA counts")
+    stats.add_argument("--dataset", default="locomo", help="locomo, synth, longmemeval or msc")
+    stats.add_argument(
+        "--path", default=None, help="dataset file (LoCoMo: cached download if omitted)"
+    )
+    stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    stats.set_defaults(func=_cmd_data_stats)
+
+    demo = sub.add_parser("demo", help="reference managers on the embedded synthetic benchmark")
+    demo.add_argument("--split", default="val", help="synthetic split: train, val, test or all")
+    demo.add_argument("--seed", type=int, default=0, help="seed of the random manager")
+    demo.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (DataFormatError, DatasetUnavailableError, ValueError, FileNotFoundError) as exc:
+        print(f"memenv: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,287 @@
+"""The Answer Agent environment: answer a question from retrieved memories."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from memenv.data.records import QA, Conversation
+from memenv.envs.fact_sources import FactExtractor
+from memenv.envs.question_memory import evidence_recall, retrieve_per_speaker
+from memenv.memory import MemoryBank, MemoryEntry
+from memenv.metrics import score_answer
+from memenv.parsing import parse_answer_output
+from memenv.pipeline import ManagerSpec, build_banks
+from memenv.prompts import answer_prompt, memory_lines
+from memenv.spaces import UnicodeText
+
+ANSWER_REWARDS = ("em", "f1", "f1_mem0", "bleu1")
+MAX_ANSWER = 1000
+MAX_PROMPT = 400_000
+
+
+class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
+    """
+    ## Description
+
+    The Answer Agent task of Memory-R1 (arXiv 2508.19828). An episode is one question about a
+    long conversation. The memory banks of both speakers were built beforehand by a memory
+    manager (by default one that stores every fact); for the question, the environment retrieves
+    ``memories_per_speaker`` memories from each bank (30 each, 60 in all, as in the paper). The
+    agent selects the memories that matter ("memory distillation") and answers.
+
+    ## Action Space
+
+    ``Dict(selected=MultiBinary(2 * memories_per_speaker), answer=UnicodeText(1000))``: a mask over
+    the shown memories (ids ``0..k-1`` are speaker A's, ``k..2k-1`` speaker B's) and the answer.
+    ``selected`` may also be a list of ids. ``step`` also accepts the raw LLM output string:
+    the selected memories as ``[id]`` references, then ``**Answer:** <answer>``.
+
+    ## Observation Space
+
+    A ``Dict`` of ``UnicodeText`` fields: ``question``, ``question_date``, ``speaker_a``,
+    ``speaker_b``, ``memories_a`` and ``memories_b`` (one memory a line: ``[id] (date) text``, best
+    match first) and ``prompt`` (the task rendered for an LLM).
+
+    ## Rewards
+
+    The answer scored against the gold answer with ``reward``: ``"em"`` (normalised exact match,
+    the paper's training reward, default), ``"f1"`` (LoCoMo's official F1 with its category
+    rules), ``"f1_mem0"`` or ``"bleu1"``. ``info`` carries all four, the gold answer, the category,
+    the selected ids, whether the output had the ``**Answer:**`` marker, and the evidence recall of
+    the shown memories (``None`` for questions without evidence).
+
+    ## Episode End
+
+    Terminates after one step.
+
+    ## Arguments
+
+    - ``dataset``, ``data_path``, ``split``, ``conversations``, ``include_adversarial``,
+      ``synth_kwargs``: which questions (as for ``MemoryManagerEnv``).
+    - ``manager``: how the banks are built: ``"add-all"`` (default), a policy, or a policy
+      factory taking the MemoryManager environment.
+    - ``banks``: prebuilt banks ``{conversation_id: {speaker: MemoryBank}}`` (skips building).
+    - ``fact_source``, ``retriever``: as for ``MemoryManagerEnv``.
+    - ``memories_per_speaker``: memories shown per speaker (default 30).
+    - ``reward``: see Rewards. ``render_mode``: ``"ansi"`` or None.
+
+    Reset options: ``{"question": qa_id_or_index}`` picks the question; otherwise it is drawn with
+    the environment's seeded generator. ``num_questions`` and ``questions`` list them.
+
+    ## Version History
+
+    - v0: initial release.
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(
+        self,
+        dataset: str = "synth",
+        *,
+        data_path: str | None = None,
+        split: str = "train",
+        conversations: Sequence[Conversation] | None = None,
+        manager: ManagerSpec = "add-all",
+        banks: Mapping[str, Mapping[str, MemoryBank]] | None = None,
+        fact_source: str | FactExtractor = "auto",
+        retriever: str = "bm25",
+        memories_per_speaker: int = 30,
+        reward: str = "em",
+        include_adversarial: bool = False,
+        synth_kwargs: Mapping[str, Any] | None = None,
+        render_mode: str | None = None,
+    ):
+        if reward not in ANSWER_REWARDS:
+            raise ValueError(f"reward must be one of {ANSWER_REWARDS}, got {reward!r}")
+        if not isinstance(memories_per_speaker, int) or memories_per_speaker < 1:
+            raise ValueError(
+                f"memories_per_speaker must be a positive int, got {memories_per_speaker!r}"
+            )
+        if render_mode not in (None, "ansi"):
+            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        if conversations is None:
+            from memenv.data.registry import load_conversations
+
+            conversations = load_conversations(
+                dataset,
+                data_path=data_path,
+                split=split,
+                include_adversarial=include_adversarial,
+                synth_kwargs=synth_kwargs,
+            )
+        self.conversations = list(conversations)
+        self.questions: list[tuple[int, QA]] = [
+            (ci, qa) for ci, conv in enumerate(self.conversations) for qa in conv.qa
+        ]
+        if not self.questions:
+            raise ValueError("AnswerAgentEnv: the selected conversations have no questions")
+        self._question_index = {qa.id: i for i, (_, qa) in enumerate(self.questions)}
+        self.manager = manager
+        self.fact_source = fact_source
+        self.retriever = retriever
+        self.k = memories_per_speaker
+        self.reward_kind = reward
+        self.render_mode = render_mode
+        self._banks: dict[str, Mapping[str, MemoryBank]] = dict(banks or {})
+
+        self.observation_space = spaces.Dict(
+            {
+                "question": UnicodeText(4000),
+                "question_date": UnicodeText(200),
+                "speaker_a": UnicodeText(200),
+                "speaker_b": UnicodeText(200),
+                "memories_a": UnicodeText(MAX_PROMPT),
+                "memories_b": UnicodeText(MAX_PROMPT),
+                "prompt": UnicodeText(MAX_PROMPT),
+            }
+        )
+        self.action_space = spaces.Dict(
+            {"selected": spaces.MultiBinary(2 * self.k), "answer": UnicodeText(MAX_ANSWER)}
+        )
+        self.qa: QA | None = None
+        self.conversation: Conversation | None = None
+        self.shown: list[MemoryEntry] = []
+        self._obs: dict[str, str] = {}
+        self._done = False
+
+    @property
+    def num_questions(self) -> int:
+        return len(self.questions)
+
+    def banks_for(self, conversation: Conversation) -> Mapping[str, MemoryBank]:
+        """The (cached) banks of a conversation, built with the configured manager."""
+        if conversation.id not in self._banks:
+            self._banks[conversation.id] = build_banks(
+                conversation,
+                self.manager,
+                fact_source=self.fact_source,
+                retriever=self.retriever,
+            )
+        return self._banks[conversation.id]
+
+    def _pick(self, choice: Any) -> int:
+        if isinstance(choice, int | np.integer) and not isinstance(choice, bool):
+            if 0 <= choice < len(self.questions):
+                return int(choice)
+            raise ValueError(
+                f"reset option question={choice} is out of range 0..{len(self.questions) - 1}"
+            )
+        if choice in self._question_index:
+            return self._question_index[choice]
+        raise ValueError(f"reset option question={choice!r} is not a question id of this split")
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        options = options or {}
+        if "question" in options:
+            index = self._pick(options["question"])
+        else:
+            index = int(self.np_random.integers(len(self.questions)))
+        ci, qa = self.questions[index]
+        conversation = self.conversations[ci]
+        self.qa, self.conversation, self._done = qa, conversation, False
+        banks = self.banks_for(conversation)
+        speaker_a, speaker_b = conversation.speakers
+        empty = MemoryBank(speaker_a)
+        ranked = retrieve_per_speaker(
+            {s: banks.get(s, empty) for s in conversation.speakers},
+            conversation.speakers,
+            qa.question,
+            self.k,
+        )
+        mem_a = [entry for entry, _ in ranked[0]]
+        mem_b = [entry for entry, _ in ranked[1]]
+        # Speaker B's ids start at k whatever A's count, so an id always names the same slot.
+        self.shown = mem_a + [None] * (self.k - len(mem_a)) + mem_b  # type: ignore[list-item]
+        question_date = qa.question_date or (
+            conversation.sessions[-1].date_str if conversation.sessions else ""
+        )
+        lines_a, lines_b = memory_lines(mem_a, 0), memory_lines(mem_b, self.k)
+        self._obs = {
+            "question": qa.question[:4000],
+            "question_date": question_date[:200],
+            "speaker_a": speaker_a[:200],
+            "speaker_b": speaker_b[:200],
+            "memories_a": lines_a[:MAX_PROMPT],
+            "memories_b": lines_b[:MAX_PROMPT],
+            "prompt": answer_prompt(
+                qa.question, question_date, speaker_a, speaker_b, lines_a, lines_b
+            )[:MAX_PROMPT],
+        }
+        return dict(self._obs), self._info()
+
+    def _decode(self, action: Any) -> tuple[str, list[int], bool, str]:
+        """(answer, selected ids, marker present, error) from any action."""
+        if isinstance(action, str):
+            parsed = parse_answer_output(action)
+            return parsed.answer, list(parsed.selected), parsed.has_marker, ""
+        if isinstance(action, Mapping):
+            answer = action.get("answer", "")
+            if not isinstance(answer, str):
+                return "", [], False, f"answer must be a string, got {type(answer).__name__}"
+            selected = action.get("selected", ())
+            try:
+                if isinstance(selected, np.ndarray) and selected.shape == (2 * self.k,):
+                    ids = [int(i) for i in np.flatnonzero(selected)]  # a MultiBinary mask
+                else:
+                    ids = [int(i) for i in np.asarray(selected, dtype=np.int64).ravel()]
+            except (TypeError, ValueError, OverflowError):
+                why = f"selected must be a mask or a list of ids, got {selected!r}"
+                return answer, [], False, why[:200]
+            return answer, ids, True, ""
+        return "", [], False, f"action must be a dict or a string, got {type(action).__name__}"
+
+    def step(self, action: Any):
+        if self.qa is None:
+            raise RuntimeError("call reset() before step()")
+        if self._done:
+            raise RuntimeError("episode is over: call reset()")
+        answer, ids, has_marker, error = self._decode(action)
+        valid_ids = [i for i in ids if 0 <= i < len(self.shown) and self.shown[i] is not None]
+        unknown = sorted(set(ids) - set(valid_ids))
+        scores = score_answer(answer, self.qa)
+        selected_entries = [self.shown[i] for i in valid_ids]
+        info = self._info()
+        info.update(
+            {
+                "answer": answer,
+                "gold": self.qa.answer,
+                "scores": scores,
+                "selected_ids": valid_ids,
+                "unknown_selected_ids": unknown,
+                "format_ok": has_marker,
+                "invalid_action": error,
+                "selected_evidence_recall": evidence_recall(self.qa, selected_entries),
+            }
+        )
+        self._done = True
+        if self.render_mode == "ansi":
+            info["render"] = self.render(answer)
+        return dict(self._obs), float(scores[self.reward_kind]), True, False, info
+
+    def render(self, answer: str | None = None) -> str | None:
+        if self.render_mode != "ansi" or self.qa is None:
+            return None
+        text = f"Q ({self.qa.id}, category {self.qa.category}): {self.qa.question}\n"
+        text += f"gold: {self.qa.answer}\n"
+        if answer is not None:
+            text += f"answer: {answer}\n"
+        shown = sum(1 for m in self.shown if m is not None)
+        return text + f"{shown} memories shown\n"
+
+    def _info(self) -> dict[str, Any]:
+        qa = self.qa
+        shown = [m for m in self.shown if m is not None]
+        return {
+            "qa_id": qa.id if qa else None,
+            "conversation_id": self.conversation.id if self.conversation else None,
+            "category": qa.category if qa else None,
+            "evidence_recall": evidence_recall(qa, shown) if qa else None,
+            "shown_memory_ids": [m.id if m is not None else None for m in self.shown],
+        }

@@ -1,0 +1,171 @@
+"""Robust parsers for raw LLM outputs used as environment actions.
+
+No input makes these functions raise: whatever cannot be understood comes back with an error
+string, and the environments turn that into an invalid (no-op) action.
+
+Manager output follows Mem0's update format, ``{"memory": [{"id", "text", "event",
+"old_memory"}]}``. LLMs wrap it in code fences, surround it with prose, use single quotes, leave
+trailing commas or drop fields; all of that is tolerated. Answer-agent output lists the selected
+memories and ends with ``**Answer:** <answer>``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_EVENT_ALIASES = {
+    "ADD": "ADD",
+    "INSERT": "ADD",
+    "CREATE": "ADD",
+    "UPDATE": "UPDATE",
+    "MODIFY": "UPDATE",
+    "EDIT": "UPDATE",
+    "DELETE": "DELETE",
+    "REMOVE": "DELETE",
+    "NONE": "NOOP",
+    "NOOP": "NOOP",
+    "NO_OP": "NOOP",
+    "NO-OP": "NOOP",
+    "NOTHING": "NOOP",
+    "KEEP": "NOOP",
+}
+
+_FENCE = re.compile(r"```(?:json|JSON|python)?\s*(.*?)```", re.DOTALL)
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+_ANSWER_MARKER = re.compile(r"\*{0,2}\s*answer\s*:\s*\*{0,2}", re.IGNORECASE)
+_MEMORY_REF = re.compile(r"\[(\d{1,4})\]")
+
+
+@dataclass(frozen=True)
+class ParsedOp:
+    """One memory operation read from a raw LLM output."""
+
+    op: str
+    """ADD, UPDATE, DELETE or NOOP."""
+    target: str | None
+    """The local memory id for UPDATE and DELETE (as written by the model), else ``None``."""
+    text: str
+    error: str = ""
+    """Why this operation cannot be applied as written ("" when it is well formed)."""
+
+
+def _candidate_json_texts(raw: str) -> list[str]:
+    """Substrings of ``raw`` that may hold the JSON payload, most specific first."""
+    candidates = [m.group(1) for m in _FENCE.finditer(raw)]
+    for open_c, close_c in (("{", "}"), ("[", "]")):
+        start, end = raw.find(open_c), raw.rfind(close_c)
+        if start != -1 and end > start:
+            candidates.append(raw[start : end + 1])
+    candidates.append(raw)
+    return candidates
+
+
+def _loads_lenient(text: str) -> Any:
+    """JSON, then JSON without trailing commas, then a Python literal (single quotes)."""
+    text = text.strip()
+    for attempt in (text, _TRAILING_COMMA.sub(r"\1", text)):
+        try:
+            return json.loads(attempt)
+        except (ValueError, RecursionError):
+            pass
+    try:
+        return ast.literal_eval(_TRAILING_COMMA.sub(r"\1", text))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+
+
+def _extract_payload(raw: str) -> Any:
+    for candidate in _candidate_json_texts(raw):
+        value = _loads_lenient(candidate)
+        if isinstance(value, dict | list):
+            return value
+    return None
+
+
+def _op_items(payload: Any) -> list[Any] | None:
+    """The list of operation objects inside a parsed payload, or None if there is none."""
+    if isinstance(payload, list):
+        return payload
+    if isinstance(payload, dict):
+        for key in ("memory", "memories", "operations", "ops", "actions"):
+            if isinstance(payload.get(key), list):
+                return payload[key]
+        if "event" in payload or "op" in payload:
+            return [payload]
+    return None
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _parse_op_item(item: Any) -> ParsedOp:
+    if not isinstance(item, dict):
+        return ParsedOp("NOOP", None, "", error=f"operation is not an object: {str(item)[:60]!r}")
+    event_raw = _as_text(item.get("event", item.get("op", ""))).strip().upper()
+    op = _EVENT_ALIASES.get(event_raw.replace(" ", "_"))
+    if op is None:
+        return ParsedOp("NOOP", None, "", error=f"unknown event {event_raw[:30]!r}")
+    target = item.get("id")
+    target_str = None if target is None else _as_text(target).strip()
+    text = _as_text(item.get("text", item.get("memory", ""))).strip()
+    if op in ("UPDATE", "DELETE") and not target_str:
+        return ParsedOp(op, None, text, error=f"{op} without an 'id'")
+    if op in ("ADD", "UPDATE") and not text:
+        return ParsedOp(op, target_str, "", error=f"{op} without a 'text'")
+    return ParsedOp(op, target_str if op in ("UPDATE", "DELETE") else None, text)
+
+
+def parse_manager_output(raw: Any) -> tuple[list[ParsedOp], str]:
+    """Read Mem0-style memory operations from an LLM output.
+
+    Returns ``(operations, error)``. ``error`` is non-empty when no operation list could be
+    found at all; individual malformed operations carry their own ``error``. Items whose event is
+    NONE/NOOP are kept so callers can tell "decided to do nothing" from "said nothing".
+    """
+    if not isinstance(raw, str):
+        return [], f"expected a string, got {type(raw).__name__}"
+    if not raw.strip():
+        return [], "empty output"
+    items = _op_items(_extract_payload(raw))
+    if items is None:
+        return [], "no JSON list of memory operations found"
+    return [_parse_op_item(item) for item in items], ""
+
+
+@dataclass(frozen=True)
+class ParsedAnswer:
+    """An answer-agent output split into the selected memories and the final answer."""
+
+    answer: str
+    selected: tuple[int, ...]
+    has_marker: bool
+    """Whether the output contained the ``**Answer:**`` marker."""
+
+
+def parse_answer_output(raw: Any) -> ParsedAnswer:
+    """Split ``"...[3] ... [17] ... **Answer:** Paris"`` into memories ``(3, 17)`` and ``"Paris"``.
+
+    The answer is the text after the last marker (its first non-empty line). Without a marker the
+    last non-empty line is the answer and nothing counts as selected.
+    """
+    if not isinstance(raw, str):
+        return ParsedAnswer("", (), False)
+    markers = list(_ANSWER_MARKER.finditer(raw))
+    if markers:
+        last = markers[-1]
+        head, tail = raw[: last.start()], raw[last.end() :]
+        lines = [ln.strip() for ln in tail.splitlines() if ln.strip()]
+        answer = lines[0] if lines else ""
+        seen: dict[int, None] = {}
+        for m in _MEMORY_REF.finditer(head):
+            seen.setdefault(int(m.group(1)), None)
+        return ParsedAnswer(answer.strip("* "), tuple(seen), True)
+    lines = [ln.strip() for ln in raw.splitlines() if ln.strip()]
+    return ParsedAnswer(lines[-1] if lines else "", (), False)

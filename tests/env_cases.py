@@ -1,0 +1,40 @@
+"""Constructor kwargs for every registered environment id, on data the tests can reach.
+
+LoCoMo ids use the shared training/validation file (skipped when absent); LongMemEval and MSC ids
+use small files written in those formats; Synth ids need nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from envs_registry import ENV_IDS
+
+LOCOMO_FILE = (
+    Path(__file__).resolve().parents[1].parent / "shared/data/locomo/locomo10_trainval.json"
+)
+
+
+def kwargs_for(env_id: str, fixture_dir: Path) -> dict:
+    """kwargs for ``gym.make(env_id, **kwargs)``; skips the test when the data is missing."""
+    if "LoCoMo" in env_id:
+        if not LOCOMO_FILE.exists():
+            pytest.skip(f"LoCoMo file not found at {LOCOMO_FILE}")
+        return {"data_path": str(LOCOMO_FILE), "split": "train"}
+    if "LongMemEval" in env_id:
+        from tests.fixtures_data import write_longmemeval_fixture
+
+        return {"data_path": str(write_longmemeval_fixture(fixture_dir / "lme.json"))}
+    if "MSC" in env_id:
+        from tests.fixtures_data import write_msc_fixture
+
+        return {"data_path": str(write_msc_fixture(fixture_dir / "msc.jsonl"))}
+    if "Synth" in env_id:
+        # A smaller synthetic split keeps the registry-wide tests quick.
+        return {"synth_kwargs": {"n": 2, "n_sessions": 4}}
+    raise AssertionError(f"no test data configured for {env_id}")
+
+
+__all__ = ["ENV_IDS", "LOCOMO_FILE", "kwargs_for"]
