@@ -17,6 +17,8 @@ ManagerSpec = str | Policy | Callable[[Any], Policy]
 def make_manager(manager: ManagerSpec, env: Any) -> Policy:
     if manager == "add-all":
         return AddAllPolicy()
+    if isinstance(manager, type):  # a policy class: construct it with the environment
+        return manager(env)
     if isinstance(manager, Policy):
         return manager
     if callable(manager):

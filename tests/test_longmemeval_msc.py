@@ -348,7 +348,6 @@ def test_msc_missing_file(tmp_path):
         load_msc(tmp_path / "absent.jsonl")
 
 
-
 def test_registry_keeps_longmemeval_category_5(tmp_path):
     """LongMemEval's category 5 (knowledge-update) is not LoCoMo's adversarial category."""
     import json

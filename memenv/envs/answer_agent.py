@@ -11,7 +11,7 @@ from gymnasium import spaces
 
 from memenv.data.records import QA, Conversation
 from memenv.envs.fact_sources import FactExtractor
-from memenv.envs.question_memory import evidence_recall, retrieve_per_speaker
+from memenv.envs.question_memory import RetrieveFn, evidence_recall, retrieve_per_speaker
 from memenv.memory import MemoryBank, MemoryEntry
 from memenv.metrics import score_answer
 from memenv.parsing import parse_answer_output
@@ -67,6 +67,8 @@ class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
       factory taking the MemoryManager environment.
     - ``banks``: prebuilt banks ``{conversation_id: {speaker: MemoryBank}}`` (skips building).
     - ``fact_source``, ``retriever``: as for ``MemoryManagerEnv``.
+    - ``retrieve_fn``: a memory system's own retrieval, ``(banks, speakers, question, k)`` to one
+      ranked ``[(entry, score)]`` list per speaker (default: each bank's ``top_k``).
     - ``memories_per_speaker``: memories shown per speaker (default 30).
     - ``reward``: see Rewards. ``render_mode``: ``"ansi"`` or None.
 
@@ -91,6 +93,7 @@ class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
         banks: Mapping[str, Mapping[str, MemoryBank]] | None = None,
         fact_source: str | FactExtractor = "auto",
         retriever: str = "bm25",
+        retrieve_fn: RetrieveFn | None = None,
         memories_per_speaker: int = 30,
         reward: str = "em",
         include_adversarial: bool = False,
@@ -125,6 +128,7 @@ class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
         self.manager = manager
         self.fact_source = fact_source
         self.retriever = retriever
+        self.retrieve_fn: RetrieveFn = retrieve_fn or retrieve_per_speaker
         self.k = memories_per_speaker
         self.reward_kind = reward
         self.render_mode = render_mode
@@ -189,7 +193,7 @@ class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
         banks = self.banks_for(conversation)
         speaker_a, speaker_b = conversation.speakers
         empty = MemoryBank(speaker_a)
-        ranked = retrieve_per_speaker(
+        ranked = self.retrieve_fn(
             {s: banks.get(s, empty) for s in conversation.speakers},
             conversation.speakers,
             qa.question,

@@ -214,6 +214,7 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
         self.banks: dict[str, MemoryBank] = {}
         self.fact_index = 0
         self.shown: list[MemoryEntry] = []
+        self.shown_scores: list[float] = []
         self._last_ops: list[OpResult] = []
 
     # ------------------------------------------------------------------ episode data
@@ -296,6 +297,7 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
             reward -= self.invalid_penalty
         self.fact_index += 1
         terminated = self.fact_index >= len(self._episode.facts)
+        obs = self._observation()  # before info: info names the memories this observation shows
         info = self._info()
         info.update(
             {
@@ -309,7 +311,6 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
             final = self._score_questions(list(self._episode.conversation.qa))
             info["terminal_score"] = final
             reward += final
-        obs = self._observation()
         if self.render_mode == "ansi":
             info["render"] = self.render()
         return obs, float(reward), terminated, False, info
@@ -448,10 +449,11 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
     def _observation(self) -> dict[str, str]:
         fact = self.current_fact
         if fact is None:
-            self.shown = []
+            self.shown, self.shown_scores = [], []
             return {key: "" for key in self.observation_space.spaces}
-        bank = self._bank_for(fact)
-        self.shown = [entry for entry, _ in bank.top_k(fact.text, self.top_k)]
+        ranked = self._bank_for(fact).top_k(fact.text, self.top_k)
+        self.shown = [entry for entry, _ in ranked]
+        self.shown_scores = [score for _, score in ranked]
         return {
             "fact": fact.text[:MAX_TEXT],
             "speaker": fact.speaker[:200],

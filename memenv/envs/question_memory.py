@@ -10,6 +10,13 @@ from memenv.memory import MemoryBank, MemoryEntry
 AnswerFn = Callable[[QA, Sequence[MemoryEntry]], str]
 """A frozen answerer: a question and its retrieved memories (best first) in, an answer out."""
 
+RetrieveFn = Callable[
+    [Mapping[str, MemoryBank], Sequence[str], str, int], list[list[tuple[MemoryEntry, float]]]
+]
+"""How a memory system retrieves for a question: ``(banks, speakers, question, k)`` to one ranked
+list per speaker. Baselines with their own retrieval (linked notes, validity ranges, tiers) pass
+one to the AnswerAgent environment."""
+
 
 def retrieve_per_speaker(
     banks: Mapping[str, MemoryBank], speakers: Sequence[str], query: str, k: int

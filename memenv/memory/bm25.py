@@ -1,0 +1,274 @@
+"""Incremental Okapi BM25 whose scores equal ``rank_bm25.BM25Okapi`` on the same tokens."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from memenv.memory.retriever import select_top
+from memenv.memory.tokenize import tokenize
+
+_NO_ORDER = np.iinfo(np.int64).max  # order key of a free slot: sorts after every live document
+
+
+class _Postings:
+    """One term's postings: parallel growable arrays of doc slots and term frequencies."""
+
+    __slots__ = ("slots", "tfs", "n", "where")
+
+    def __init__(self) -> None:
+        self.slots = np.empty(4, dtype=np.intp)
+        self.tfs = np.empty(4, dtype=np.float64)
+        self.n = 0
+        self.where: dict[int, int] = {}  # slot -> position in the arrays
+
+    def append(self, slot: int, tf: int) -> None:
+        if self.n == len(self.slots):
+            self.slots = np.concatenate([self.slots, np.empty_like(self.slots)])
+            self.tfs = np.concatenate([self.tfs, np.empty_like(self.tfs)])
+        self.slots[self.n] = slot
+        self.tfs[self.n] = tf
+        self.where[slot] = self.n
+        self.n += 1
+
+    def remove(self, slot: int) -> None:
+        """Swap-remove: the last posting takes the removed one's place."""
+        i = self.where.pop(slot)
+        last = self.n - 1
+        if i != last:
+            moved = int(self.slots[last])
+            self.slots[i] = moved
+            self.tfs[i] = self.tfs[last]
+            self.where[moved] = i
+        self.n = last
+
+
+class BM25Index:
+    """Okapi BM25 (``k1``, ``b``, ``epsilon`` as ``rank_bm25.BM25Okapi``) over changing documents.
+
+    Keeps an inverted index term -> postings, per-document lengths, the running total length and,
+    for the ``epsilon`` floor, the number of terms per document frequency, so the average IDF over
+    the vocabulary is recomputed lazily from a few hundred distinct frequencies. ``add`` and
+    ``remove`` cost O(terms of the document); ``top_k`` costs O(postings of the query's terms)
+    (plus one O(bank) pass when fewer documents match than ``k`` asks for). Documents matching no
+    query term score 0 and still fill the ``k`` results, by order key; like ``rank_bm25``, scores
+    can be negative in tiny corpora where every term is frequent.
+    """
+
+    def __init__(self, k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25) -> None:
+        self.k1 = k1
+        self.b = b
+        self.epsilon = epsilon
+        self._clear()
+
+    def _clear(self) -> None:
+        self._postings: dict[str, _Postings] = {}
+        self._df_groups: dict[int, int] = {}  # document frequency -> number of terms with it
+        self._slot_of: dict[str, int] = {}
+        self._ids: list[str | None] = []  # slot -> doc id
+        self._terms: list[dict[str, int] | None] = []  # slot -> term counts
+        self._doc_len = np.zeros(0, dtype=np.float64)
+        self._order = np.zeros(0, dtype=np.int64)
+        self._free: list[int] = []
+        self._total_len = 0
+        self._next_order = 0
+        self._avg_idf: float | None = None
+
+    # ------------------------------------------------------------------ updates
+    def add(self, doc_id: str, text: str, *, order: int | None = None) -> None:
+        """Index ``text`` under ``doc_id``; ``order`` breaks score ties (default: add order)."""
+        if doc_id in self._slot_of:
+            raise ValueError(f"document {doc_id!r} is already indexed")
+        counts: dict[str, int] = {}
+        for token in tokenize(text):
+            counts[token] = counts.get(token, 0) + 1
+        self._insert(doc_id, counts, self._next_order if order is None else order)
+
+    def _insert(self, doc_id: str, counts: dict[str, int], order: int) -> None:
+        slot = self._free.pop() if self._free else self._grow()
+        groups = self._df_groups
+        for term, tf in counts.items():
+            postings = self._postings.get(term)
+            if postings is None:
+                postings = self._postings[term] = _Postings()
+            df = postings.n
+            if df:
+                self._ungroup(df)
+            groups[df + 1] = groups.get(df + 1, 0) + 1
+            postings.append(slot, tf)
+        length = sum(counts.values())
+        self._slot_of[doc_id] = slot
+        self._ids[slot] = doc_id
+        self._terms[slot] = counts
+        self._doc_len[slot] = length
+        self._order[slot] = order
+        self._total_len += length
+        self._next_order = max(self._next_order, order + 1)
+        self._avg_idf = None
+
+    def remove(self, doc_id: str) -> None:
+        """Drop ``doc_id``; ``KeyError`` if it is not indexed."""
+        slot = self._slot_of.pop(doc_id, None)
+        if slot is None:
+            raise KeyError(f"document {doc_id!r} is not indexed")
+        counts = self._terms[slot]
+        assert counts is not None
+        groups = self._df_groups
+        for term in counts:
+            postings = self._postings[term]
+            df = postings.n
+            self._ungroup(df)
+            postings.remove(slot)
+            if df > 1:
+                groups[df - 1] = groups.get(df - 1, 0) + 1
+            else:
+                del self._postings[term]
+        self._total_len -= int(self._doc_len[slot])
+        self._ids[slot] = None
+        self._terms[slot] = None
+        self._order[slot] = _NO_ORDER
+        self._free.append(slot)
+        self._avg_idf = None
+
+    def _ungroup(self, df: int) -> None:
+        left = self._df_groups[df] - 1
+        if left:
+            self._df_groups[df] = left
+        else:
+            del self._df_groups[df]
+
+    def _grow(self) -> int:
+        slot = len(self._ids)
+        if slot == len(self._doc_len):
+            size = max(16, 2 * slot)
+            self._doc_len = np.concatenate([self._doc_len, np.zeros(size - slot)])
+            self._order = np.concatenate([self._order, np.full(size - slot, _NO_ORDER)])
+        self._ids.append(None)
+        self._terms.append(None)
+        return slot
+
+    # ------------------------------------------------------------------ queries
+    def __len__(self) -> int:
+        return len(self._slot_of)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._slot_of
+
+    def idf(self, term: str) -> float:
+        """The IDF ``rank_bm25`` would give ``term`` (0 for terms outside the vocabulary)."""
+        postings = self._postings.get(term)
+        if postings is None:
+            return 0.0
+        n_docs, df = len(self._slot_of), postings.n
+        value = math.log(n_docs - df + 0.5) - math.log(df + 0.5)
+        return self.epsilon * self._average_idf() if value < 0 else value
+
+    def _average_idf(self) -> float:
+        if self._avg_idf is None:
+            # Summed in df order so equal document sets give bit-identical scores.
+            groups = self._df_groups
+            dfs = np.fromiter(groups.keys(), dtype=np.float64, count=len(groups))
+            counts = np.fromiter(groups.values(), dtype=np.float64, count=len(groups))
+            by_df = np.argsort(dfs)
+            dfs, counts = dfs[by_df], counts[by_df]
+            idfs = np.log(len(self._slot_of) - dfs + 0.5) - np.log(dfs + 0.5)
+            self._avg_idf = float(np.dot(counts, idfs) / counts.sum())
+        return self._avg_idf
+
+    def top_k(self, query: str, k: int) -> list[tuple[str, float]]:
+        """The ``min(k, len(self))`` best documents as ``(doc_id, score)``, best first."""
+        n_docs = len(self._slot_of)
+        if k <= 0 or n_docs == 0:
+            return []
+        k = min(k, n_docs)
+        cand, scores = self._match(query)
+        positive = scores > 0
+        picked = self._pick(cand[positive], scores[positive], k)
+        slots, values = [picked[0]], [picked[1]]
+        need = k - len(picked[0])
+        if need > 0:  # documents scoring exactly 0 (most of them match no query term)
+            orders = self._order[: len(self._ids)].copy()
+            orders[cand] = _NO_ORDER
+            take = min(need, n_docs - len(cand))
+            if take > 0:
+                zero = np.argpartition(orders, take - 1)[:take]
+                slots.append(zero[np.argsort(orders[zero])])
+                values.append(np.zeros(take))
+                need -= take
+        if need > 0:
+            negative = scores < 0
+            picked = self._pick(cand[negative], scores[negative], need)
+            slots.append(picked[0])
+            values.append(picked[1])
+        ids = self._ids
+        return [
+            (ids[s], v)
+            for s, v in zip(
+                np.concatenate(slots).tolist(), np.concatenate(values).tolist(), strict=True
+            )
+        ]
+
+    def _pick(self, slots: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        best = select_top(scores, self._order[slots], k)
+        return slots[best], scores[best]
+
+    def _match(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """Slots with a nonzero score for ``query`` and their scores."""
+        n_docs = len(self._slot_of)
+        avgdl = self._total_len / n_docs
+        k1, b = self.k1, self.b
+        counts: dict[str, int] = {}
+        for token in tokenize(query):
+            counts[token] = counts.get(token, 0) + 1
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        for term, qtf in counts.items():
+            postings = self._postings.get(term)
+            if postings is None:
+                continue
+            idf = self.idf(term)
+            if idf == 0:
+                continue
+            slots = postings.slots[: postings.n]
+            tf = postings.tfs[: postings.n]
+            # The same expression as rank_bm25, so scores agree to the last few ulps.
+            weight = idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * self._doc_len[slots] / avgdl)))
+            parts.append((slots, weight * qtf if qtf > 1 else weight))
+        if not parts:
+            return np.empty(0, dtype=np.intp), np.empty(0)
+        if len(parts) == 1:
+            slots, scores = parts[0]
+        elif 8 * sum(len(s) for s, _ in parts) >= len(self._ids):
+            dense = np.zeros(len(self._ids))
+            for slots, weight in parts:
+                dense[slots] += weight  # slots are unique within one term's postings
+            slots = np.flatnonzero(dense)
+            return slots, dense[slots]
+        else:
+            all_slots = np.concatenate([s for s, _ in parts])
+            slots, inverse = np.unique(all_slots, return_inverse=True)
+            scores = np.bincount(inverse, weights=np.concatenate([w for _, w in parts]))
+        keep = scores != 0
+        return slots[keep], scores[keep]
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self) -> dict[str, Any]:
+        docs = [
+            (doc_id, int(self._order[slot]), self._terms[slot])
+            for doc_id, slot in self._slot_of.items()
+        ]
+        return {
+            "k1": self.k1,
+            "b": self.b,
+            "epsilon": self.epsilon,
+            "next_order": self._next_order,
+            "docs": docs,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.k1, self.b, self.epsilon = state["k1"], state["b"], state["epsilon"]
+        self._clear()
+        for doc_id, order, counts in state["docs"]:
+            self._insert(doc_id, dict(counts), order)
+        self._next_order = state["next_order"]
