@@ -1,17 +1,22 @@
 """The ``memenv`` console script.
 
 Subcommands: ``data stats`` (dataset figures), ``demo`` (the main job on the embedded synthetic
-default). Later subcommands (eval, train, bench) register themselves in ``SUBCOMMANDS``.
+default), and those of the modules in ``SUBCOMMAND_MODULES`` (eval, bench, train): each such
+module has ``register(subparsers)`` that adds its parser and sets ``func``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import sys
 from collections.abc import Sequence
 
 from memenv.data.errors import DataFormatError, DatasetUnavailableError
+
+SUBCOMMAND_MODULES = ("memenv.evaluation.cli", "memenv.bench.cli", "agents.cli")
 
 
 def _cmd_data_stats(args: argparse.Namespace) -> int:
@@ -58,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--split", default="val", help="synthetic split: train, val, test or all")
     demo.add_argument("--seed", type=int, default=0, help="seed of the random manager")
     demo.set_defaults(func=_cmd_demo)
+
+    for name in SUBCOMMAND_MODULES:
+        if importlib.util.find_spec(name.rsplit(".", 1)[0]) and importlib.util.find_spec(name):
+            importlib.import_module(name).register(sub)
     return parser
 
 
