@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-LOCOMO_TRAINVAL = (
-    Path(__file__).resolve().parents[1].parent / "shared/data/locomo/locomo10_trainval.json"
-)
+from tests.env_cases import LOCOMO_FILE as LOCOMO_TRAINVAL
 
 
 @pytest.fixture

@@ -223,3 +223,18 @@ def test_locomo_train_and_val_run_to_the_end():
             if info["evidence_recall"] is not None:
                 recalls.append(info["evidence_recall"])
         assert 0.4 < sum(recalls) / len(recalls) < 1.0
+
+
+def test_ansi_render(synth):
+    env = MemoryManagerEnv(conversations=synth, render_mode="ansi")
+    env.reset(seed=0)
+    _, _, _, _, info = env.step({"op": ADD, "target": 0, "text": ""})
+    text = env.render()
+    assert "last ops: ADD" in text and "fact 2/" in text and info["render"] == text
+    answer = AnswerAgentEnv(conversations=synth, render_mode="ansi")
+    answer.reset(seed=0)
+    assert "gold:" in answer.render()
+    _, _, _, _, info = answer.step("**Answer:** x")
+    assert "answer: x" in info["render"]
+    with pytest.raises(ValueError, match="render_mode"):
+        MemoryManagerEnv(conversations=synth, render_mode="human")

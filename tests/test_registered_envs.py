@@ -126,7 +126,7 @@ def test_fuzz_random_and_garbage_actions(env_id, fixture_dir):
     rng = np.random.default_rng(0)
     env.action_space.seed(0)
     env.reset(seed=0)
-    steps = 2000 if "Synth" in env_id else 400
+    steps = 3000 if "Synth" in env_id else 1000
     for i in range(steps):
         if rng.random() < 0.3:
             action = GARBAGE_ACTIONS[int(rng.integers(len(GARBAGE_ACTIONS)))]
