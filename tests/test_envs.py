@@ -6,9 +6,9 @@ import json
 
 import gymnasium as gym
 import pytest
-from memenv.data.registry import load_conversations
 
 import memenv  # noqa: F401
+from memenv.data.registry import load_conversations
 from memenv.envs import AnswerAgentEnv, MemoryManagerEnv
 from memenv.pipeline import build_banks
 from memenv.policies import AddAllPolicy, IdealOpsPolicy
