@@ -1,0 +1,71 @@
+"""The ``memenv eval`` subcommand (registered by :mod:`memenv.cli`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from memenv.data.registry import DATASETS
+from memenv.evaluation.pipeline import EvalConfig, run_eval
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "eval",
+        help="build banks with a memory system and answer every question; or --compare runs",
+    )
+    p.add_argument("--dataset", default="synth", choices=DATASETS)
+    p.add_argument("--data-path", default=None, help="dataset file (LoCoMo: cached download)")
+    p.add_argument("--split", default="val", choices=("train", "val", "test", "all"))
+    p.add_argument("--manager", default="add-all", help="memory system (baselines.MANAGERS)")
+    p.add_argument("--answerer", default="extractive", help="extractive, top-memory, ...")
+    p.add_argument("--retriever", default="bm25", choices=("bm25", "dense"))
+    p.add_argument("--top-k", type=int, default=30, help="memories shown per speaker")
+    p.add_argument("--out", default="runs/eval", help="run directory for results.json/.md")
+    p.add_argument("--include-adversarial", action="store_true", help="keep category 5")
+    p.add_argument("--limit", type=int, default=None, help="answer only the first N questions")
+    p.add_argument(
+        "--synth-kwargs", default=None, help="synthetic generator knobs as JSON, e.g. '{\"n\": 2}'"
+    )
+    p.add_argument(
+        "--cache-dir",
+        default=None,
+        help="bank cache (default $MEMENV_CACHE_DIR or ~/.cache/memenv/banks)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="always rebuild the banks")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--compare", nargs="+", metavar="DIR", help="compare finished runs instead")
+    p.add_argument("--plot", default="compare.png", help="bar chart written by --compare")
+    p.set_defaults(func=_cmd_eval)
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    if args.compare:
+        from memenv.evaluation.compare import compare_runs
+
+        print(compare_runs(args.compare, args.plot))
+        return 0
+    try:
+        synth_kwargs = json.loads(args.synth_kwargs) if args.synth_kwargs else None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"--synth-kwargs is not valid JSON: {exc}") from None
+    config = EvalConfig(
+        dataset=args.dataset,
+        data_path=args.data_path,
+        split=args.split,
+        manager=args.manager,
+        answerer=args.answerer,
+        retriever=args.retriever,
+        top_k=args.top_k,
+        out=args.out,
+        include_adversarial=args.include_adversarial,
+        limit=args.limit,
+        synth_kwargs=synth_kwargs,
+        cache_dir=args.cache_dir,
+        use_cache=not args.no_cache,
+        progress=not args.no_progress,
+    )
+    run_eval(config)
+    print(Path(args.out, "results.md").read_text(encoding="utf-8"))
+    return 0

@@ -1,0 +1,139 @@
+"""Per-question rows to a summary, the results files, and atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from memenv.data.categories import LOCOMO_NAMES, PAPER_NAMES
+from memenv.metrics import aggregate
+
+SCORE_KEYS = ("f1", "f1_mem0", "bleu1", "em")
+CATEGORIES = ("1", "2", "3", "4", "5")
+
+
+def atomic_write(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and ``os.replace`` (no torn files)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def category_label(cat: str | int) -> str:
+    """``"1 single-hop / LoCoMo multi-hop"``: the paper's name, then the LoCoMo release's."""
+    c = int(cat)
+    paper, locomo = PAPER_NAMES.get(c, f"category {c}"), LOCOMO_NAMES.get(c, f"category {c}")
+    return f"{c} {paper} / LoCoMo {locomo}"
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return 100.0 * sum(values) / len(values) if values else None
+
+
+def summarize(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Question-weighted means (percent) overall and per category, with evidence recall."""
+    summary = aggregate(
+        ((r["category"], {k: r[k] for k in SCORE_KEYS}) for r in rows),
+        scale=100.0,
+        metrics=SCORE_KEYS,
+    )
+    groups: dict[str, list[Mapping[str, Any]]] = {"overall": list(rows)}
+    for r in rows:
+        groups.setdefault(str(r["category"]), []).append(r)
+    for key, members in groups.items():
+        block = summary["overall"] if key == "overall" else summary["by_category"][key]
+        recalls = [r["evidence_recall"] for r in members if r.get("evidence_recall") is not None]
+        block["evidence_recall"] = _mean(recalls)
+    return summary
+
+
+def package_versions() -> dict[str, str]:
+    import gymnasium
+    import numpy
+
+    try:
+        from importlib.metadata import version
+
+        memenv_version = version("memenv")
+    except Exception:  # running from a source tree without metadata
+        memenv_version = "unknown"
+    return {
+        "memenv": memenv_version,
+        "numpy": numpy.__version__,
+        "gymnasium": gymnasium.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def _cell(value: Any, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def results_markdown(results: Mapping[str, Any]) -> str:
+    """The paper's layout (per-category F1 and BLEU-1, J when judged, then overall), plus a
+    per-category detail table with EM and evidence recall."""
+    cfg, summary = results["config"], results["summary"]
+    cats = [c for c in CATEGORIES if c in summary["by_category"]]
+    judged = summary["overall"].get("judge") is not None
+    metrics = ["f1", "bleu1"] + (["judge"] if judged else [])
+    short = {"f1": "F1", "bleu1": "B1", "judge": "J"}
+    head = (
+        ["method"]
+        + [f"{category_label(c)} {short[m]}" for c in cats for m in metrics]
+        + [f"overall {short[m]}" for m in metrics]
+    )
+    name = f"{cfg['manager']} + {cfg['answerer']}"
+    cells = (
+        [name]
+        + [_cell(summary["by_category"][c].get(m)) for c in cats for m in metrics]
+        + [_cell(summary["overall"].get(m)) for m in metrics]
+    )
+    lines = [
+        f"# {cfg['dataset']} {cfg['split']}: {name}",
+        "",
+        "| " + " | ".join(head) + " |",
+        "| --- |" + " ---: |" * (len(head) - 1),
+        "| " + " | ".join(cells) + " |",
+        "",
+        "| category | n | F1 | F1 (Mem0) | BLEU-1 | EM | evidence recall@k |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    blocks = [(category_label(c), summary["by_category"][c]) for c in cats]
+    for label, b in blocks + [("overall", summary["overall"])]:
+        lines.append(
+            f"| {label} | {b['n']} | {_cell(b['f1'])} | {_cell(b['f1_mem0'])} "
+            f"| {_cell(b['bleu1'])} | {_cell(b['em'])} | {_cell(b.get('evidence_recall'))} |"
+        )
+    t = results["timings"]
+    lines += [
+        "",
+        f"Scores in percent; k = {cfg['top_k']} memories per speaker. Timings (s): banks "
+        f"{t['bank_building']:.2f} (cache {'hit' if t['cache_hit'] else 'miss'}), retrieval "
+        f"{t['retrieval']:.2f}, answering {t['answering']:.2f}, total {t['total']:.2f}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def read_jsonl(path: Path) -> Iterable[dict[str, Any]]:
+    """The rows of a JSON-lines file; a torn last line (interrupted write) is skipped."""
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return rows
