@@ -10,6 +10,8 @@ from gymnasium.envs.registration import register, registry
 
 MANAGER_ENTRY = "memenv.envs.memory_manager:MemoryManagerEnv"
 ANSWER_ENTRY = "memenv.envs.answer_agent:AnswerAgentEnv"
+MANAGER_FEATURES_ENTRY = "memenv.wrappers:make_featurized_manager"
+ANSWER_FEATURES_ENTRY = "memenv.wrappers:make_featurized_answer"
 
 
 def register_memenv_envs() -> None:
@@ -40,6 +42,27 @@ def register_memenv_envs() -> None:
     register(
         id="AnswerAgent-MSC-v0", entry_point=ANSWER_ENTRY, kwargs={"dataset": "msc", "split": "all"}
     )
+    # Classic-RL views (memenv.wrappers): Box features, Discrete actions, for SB3 and friends.
+    register(
+        id="MemoryManagerFeatures-Synth-v0",
+        entry_point=MANAGER_FEATURES_ENTRY,
+        kwargs={"dataset": "synth"},
+    )
+    register(
+        id="MemoryManagerFeatures-LoCoMo-v0",
+        entry_point=MANAGER_FEATURES_ENTRY,
+        kwargs={"dataset": "locomo"},
+    )
+    register(
+        id="AnswerAgentFeatures-Synth-v0",
+        entry_point=ANSWER_FEATURES_ENTRY,
+        kwargs={"dataset": "synth"},
+    )
+    register(
+        id="AnswerAgentFeatures-LoCoMo-v0",
+        entry_point=ANSWER_FEATURES_ENTRY,
+        kwargs={"dataset": "locomo"},
+    )
 
 
 ENV_IDS = (
@@ -51,4 +74,8 @@ ENV_IDS = (
     "AnswerAgent-Synth-v0",
     "AnswerAgent-LongMemEval-v0",
     "AnswerAgent-MSC-v0",
+    "MemoryManagerFeatures-Synth-v0",
+    "MemoryManagerFeatures-LoCoMo-v0",
+    "AnswerAgentFeatures-Synth-v0",
+    "AnswerAgentFeatures-LoCoMo-v0",
 )

@@ -1,7 +1,9 @@
 """Constructor kwargs for every registered environment id, on data the tests can reach.
 
 LoCoMo ids use the shared training/validation file (skipped when absent); LongMemEval and MSC ids
-use small files written in those formats; Synth ids need nothing.
+use small files written in those formats; Synth ids need nothing. The featurized ids
+(``MemoryManagerFeatures-*``, ``AnswerAgentFeatures-*``, ``memenv.wrappers``) take the same data
+kwargs as the text ids they wrap.
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ def kwargs_for(env_id: str, fixture_dir: Path) -> dict:
         return {"data_path": str(write_msc_fixture(fixture_dir / "msc.jsonl"))}
     if "Synth" in env_id:
         # A smaller synthetic split keeps the registry-wide tests quick.
-        return {"synth_kwargs": {"n": 2, "n_sessions": 4}}
+        kwargs = {"synth_kwargs": {"n": 2, "n_sessions": 4}}
+        if env_id.startswith("AnswerAgentFeatures"):
+            kwargs["memories_per_speaker"] = 10  # smaller Discrete(2k) and feature arrays
+        return kwargs
     raise AssertionError(f"no test data configured for {env_id}")
 
 

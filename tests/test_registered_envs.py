@@ -18,6 +18,21 @@ def fixture_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("env_data")
 
 
+def same(a, b) -> bool:
+    """Deep equality that also compares numpy arrays (the featurized ids' observations)."""
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return (
+            type(a) is type(b)
+            and len(a) == len(b)
+            and all(same(x, y) for x, y in zip(a, b, strict=True))
+        )
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.shape == b.shape and bool(np.array_equal(a, b))
+    return a == b
+
+
 def make(env_id, fixture_dir, **extra):
     return gym.make(env_id, **kwargs_for(env_id, fixture_dir), **extra)
 
@@ -39,7 +54,7 @@ def rollout(env, seed: int, steps: int) -> list:
 def test_every_id_is_registered():
     for env_id in ENV_IDS:
         assert env_id in gym.registry
-    assert len(ENV_IDS) == 8
+    assert len(ENV_IDS) == 12
 
 
 def test_make_with_module_prefix_needs_no_import():
@@ -52,16 +67,18 @@ def test_make_with_module_prefix_needs_no_import():
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_check_env(env_id, fixture_dir):
     env = make(env_id, fixture_dir)
-    check_env(env.unwrapped, skip_render_check=True)
+    # The featurized ids are wrappers: check what they expose, not the text env inside.
+    check_env(env if "Features" in env_id else env.unwrapped, skip_render_check=True)
 
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_seeded_rollouts_are_identical(env_id, fixture_dir):
     a = rollout(make(env_id, fixture_dir), seed=7, steps=60)
     b = rollout(make(env_id, fixture_dir), seed=7, steps=60)
-    assert a == b
+    assert same(a, b)
     c = rollout(make(env_id, fixture_dir), seed=8, steps=60)
-    assert a != c or "LongMemEval" in env_id or "MSC" in env_id  # tiny fixtures may coincide
+    # tiny fixtures may coincide
+    assert not same(a, c) or "LongMemEval" in env_id or "MSC" in env_id
 
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
@@ -76,7 +93,7 @@ def test_pickle_mid_episode(env_id, fixture_dir):
     action = env.action_space.sample()
     out_a = env.step(action)
     out_b = clone.step(action)
-    assert out_a[:4] == out_b[:4]
+    assert same(out_a[:4], out_b[:4])
 
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
@@ -90,12 +107,13 @@ def test_vector_envs(env_id, vector, fixture_dir):
         venv = gym.vector.AsyncVectorEnv(fns, shared_memory=False)
     try:
         obs, _ = venv.reset(seed=[1, 2])
-        assert len(obs["prompt"]) == 2
+        assert all(len(value) == 2 for value in obs.values())
         venv.action_space.seed(0)
         for _ in range(5):
             obs, rewards, terminated, truncated, _ = venv.step(venv.action_space.sample())
             assert rewards.shape == (2,)
-            assert all(isinstance(p, str) for p in obs["prompt"])
+            if "prompt" in obs:  # text ids; the featurized ids observe arrays
+                assert all(isinstance(p, str) for p in obs["prompt"])
     finally:
         venv.close()
 

@@ -1,0 +1,1 @@
+"""stable-baselines3 training and reference scores on the featurized memenv environments."""

@@ -1,0 +1,177 @@
+"""A numeric view of the Answer Agent environment for classic RL (SB3 and friends)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from memenv.envs.answer_agent import AnswerAgentEnv
+from memenv.envs.question_memory import RetrieveFn
+from memenv.memory import MemoryBank, MemoryEntry
+from memenv.wrappers.features import DEFAULT_DIM, hash_text, normalise_scores, overlap_features
+from memenv.wrappers.manager import _as_int
+
+OVERLAP_FEATURES = 3  # jaccard, containment, cosine
+
+
+class RecordingRetrieve:
+    """Wraps a ``RetrieveFn`` and keeps its last result, so the wrapper sees the scores."""
+
+    def __init__(self, inner: RetrieveFn):
+        self.inner = inner
+        self.last: list[list[tuple[MemoryEntry, float]]] = []
+
+    def __call__(
+        self, banks: Mapping[str, MemoryBank], speakers: Sequence[str], query: str, k: int
+    ) -> list[list[tuple[MemoryEntry, float]]]:
+        self.last = self.inner(banks, speakers, query, k)
+        return self.last
+
+
+def _load_answerer() -> Any | None:
+    """``baselines.answerers.extractive.ExtractiveAnswerer()``, or None when it is missing."""
+    try:
+        from baselines.answerers.extractive import ExtractiveAnswerer
+    except ImportError:
+        return None
+    return ExtractiveAnswerer()
+
+
+class FeaturizedAnswerAgent(gym.Wrapper):
+    """
+    ## Description
+
+    Wraps :class:`~memenv.envs.answer_agent.AnswerAgentEnv` for learners with numeric
+    observations and a discrete action: the agent picks the one shown memory to rely on and a
+    frozen extractive answerer (``baselines.answerers.extractive.ExtractiveAnswerer``) writes the
+    answer from it. When that module is not importable the answer is the chosen memory's text
+    (``info["answerer"]`` says which was used). The reward is the base environment's (the
+    factory defaults to ``reward="f1"``, a denser signal than exact match).
+
+    ## Action Space
+
+    ``Discrete(2k)`` with ``k = memories_per_speaker``: slot ``i`` (``0..k-1`` speaker A's
+    memories, ``k..2k-1`` speaker B's, as in the base environment). An empty slot gives the
+    empty answer; :meth:`action_masks` lists the occupied slots. Any other action (a dict, a raw
+    LLM string) is passed to the base environment unchanged.
+
+    ## Observation Space
+
+    A ``Dict`` of ``Box`` features (``D = dim``, default 64, hashed as in
+    :mod:`memenv.wrappers.features`): ``question`` ``(D,)``; ``memories`` ``(2k, D)``;
+    ``scores`` ``(2k,)`` retrieval scores divided by the best score of the same speaker;
+    ``overlap`` ``(2k, 3)`` question vs memory token Jaccard, share of question tokens in the
+    memory, hashed cosine; ``mask`` ``(2k,)`` occupied slots.
+    """
+
+    def __init__(self, env: gym.Env, *, dim: int = DEFAULT_DIM, answerer: Any | None = None):
+        super().__init__(env)
+        base = env.unwrapped
+        if not isinstance(base, AnswerAgentEnv):
+            raise TypeError(f"FeaturizedAnswerAgent wraps an AnswerAgentEnv, got {type(base)}")
+        if not isinstance(dim, int) or dim < 1:
+            raise ValueError(f"dim must be a positive int, got {dim!r}")
+        self.base: AnswerAgentEnv = base
+        self.dim = dim
+        self.slots = 2 * base.k
+        if not isinstance(base.retrieve_fn, RecordingRetrieve):
+            base.retrieve_fn = RecordingRetrieve(base.retrieve_fn)
+        self._answerer = answerer
+        self._answerer_loaded = answerer is not None
+        n, d = self.slots, dim
+        self.observation_space = spaces.Dict(
+            {
+                "question": spaces.Box(-1.0, 1.0, (d,), np.float32),
+                "memories": spaces.Box(-1.0, 1.0, (n, d), np.float32),
+                "scores": spaces.Box(0.0, 1.0, (n,), np.float32),
+                "overlap": spaces.Box(0.0, 1.0, (n, OVERLAP_FEATURES), np.float32),
+                "mask": spaces.Box(0.0, 1.0, (n,), np.float32),
+            }
+        )
+        self.action_space = spaces.Discrete(n)
+        self._features: dict[str, np.ndarray] | None = None
+
+    @property
+    def answerer(self) -> Any | None:
+        """The extractive answerer (loaded on first use), or None when unavailable."""
+        if not self._answerer_loaded:
+            self._answerer = _load_answerer()
+            self._answerer_loaded = True
+        return self._answerer
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        _, info = self.env.reset(seed=seed, options=options)
+        self._features = self.features()
+        return {key: value.copy() for key, value in self._features.items()}, info
+
+    def step(self, action: Any):
+        slot = _as_int(action)
+        if slot is None or not 0 <= slot < self.slots:
+            _, reward, terminated, truncated, info = self.env.step(action)
+            info["answerer"] = "passthrough"
+        else:
+            answer, kind = self.answer_from(slot)
+            _, reward, terminated, truncated, info = self.env.step(
+                {"selected": [slot], "answer": answer}
+            )
+            info["answerer"] = kind
+        features = self._features if self._features is not None else self.features()
+        obs = {key: value.copy() for key, value in features.items()}
+        return obs, reward, terminated, truncated, info
+
+    def answer_from(self, slot: int) -> tuple[str, str]:
+        """``(answer, answerer kind)`` built from the memory in ``slot``."""
+        base = self.base
+        memory = base.shown[slot] if slot < len(base.shown) else None
+        if memory is None or base.qa is None:
+            return "", "empty-slot"
+        answerer = self.answerer
+        if answerer is None:
+            return memory.text, "memory-text"
+        sessions = base.conversation.sessions if base.conversation is not None else ()
+        question_date = base.qa.question_date or (sessions[-1].date_str if sessions else "")
+        answer, _ = answerer.answer(base.qa.question, question_date, [memory])
+        return str(answer), "extractive"
+
+    def action_masks(self) -> np.ndarray:
+        """Occupied slots (bool ``(2k,)``); all True before the first reset."""
+        shown = self.base.shown
+        if not shown:
+            return np.ones(self.slots, dtype=bool)
+        mask = np.array([m is not None for m in shown[: self.slots]], dtype=bool)
+        mask = np.concatenate([mask, np.zeros(self.slots - len(mask), dtype=bool)])
+        return mask if mask.any() else np.ones(self.slots, dtype=bool)
+
+    def features(self) -> dict[str, np.ndarray]:
+        """The numeric observation of the current question and its shown memories."""
+        n, d, base = self.slots, self.dim, self.base
+        obs = {
+            "question": np.zeros(d, np.float32),
+            "memories": np.zeros((n, d), np.float32),
+            "scores": np.zeros(n, np.float32),
+            "overlap": np.zeros((n, OVERLAP_FEATURES), np.float32),
+            "mask": np.zeros(n, np.float32),
+        }
+        if base.qa is None:
+            return obs
+        question = base.qa.question
+        q_vec = hash_text(question, d)
+        obs["question"][:] = q_vec
+        for i, memory in enumerate(base.shown[:n]):
+            if memory is None:
+                continue
+            vec = hash_text(memory.text, d)
+            obs["memories"][i] = vec
+            obs["overlap"][i] = overlap_features(question, memory.text, q_vec, vec)
+            obs["mask"][i] = 1.0
+        ranked = base.retrieve_fn.last if isinstance(base.retrieve_fn, RecordingRetrieve) else []
+        for speaker, pairs in enumerate(ranked[:2]):
+            k = base.k
+            obs["scores"][speaker * k : (speaker + 1) * k] = normalise_scores(
+                [score for _, score in pairs], k
+            )
+        return obs

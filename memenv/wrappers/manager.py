@@ -1,0 +1,271 @@
+"""A numeric view of the Memory Manager environment for classic RL (SB3 and friends)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from memenv.data.records import Fact
+from memenv.envs.memory_manager import MemoryManagerEnv
+from memenv.memory import MemoryEntry
+from memenv.wrappers.features import DEFAULT_DIM, hash_text, normalise_scores, overlap_features
+
+ACTION_MODES = ("flat", "multi")
+UPDATE_TEXTS = ("merge", "fact")
+OVERLAP_FEATURES = 4  # jaccard, containment, cosine, same session date
+PROGRESS_FEATURES = 4  # fact position, session position, bank fill, speaker
+BANK_SCALE = 100  # bank size is divided by the capacity, or by this when there is none
+
+
+def merge_texts(old: str, fact: str, max_chars: int) -> str:
+    """UPDATE text in ``"merge"`` mode: ``"old; fact"``.
+
+    The old text is kept alone when it already contains the fact; when the merge would exceed
+    ``max_chars`` the oldest ``"; "``-separated parts are dropped, and if even the fact alone is
+    too long it is cut to ``max_chars``.
+    """
+    old, fact = old.strip(), fact.strip()
+    if not old or fact.lower() in old.lower():
+        return old or fact[:max_chars]
+    parts = [p for p in old.split("; ") if p] + [fact]
+    while len(parts) > 1 and len("; ".join(parts)) > max_chars:
+        parts.pop(0)
+    return "; ".join(parts)[:max_chars]
+
+
+def _as_int(action: Any) -> int | None:
+    """An integer action from an int, a numpy integer or a one-element integer array."""
+    if isinstance(action, bool):
+        return None
+    if isinstance(action, int | np.integer):
+        return int(action)
+    if isinstance(action, np.ndarray) and action.size == 1 and action.dtype.kind in "iu":
+        return int(action.reshape(()))
+    return None
+
+
+class FeaturizedMemoryManager(gym.Wrapper):
+    """
+    ## Description
+
+    Wraps :class:`~memenv.envs.memory_manager.MemoryManagerEnv` so that learners for numeric
+    observations and discrete actions (stable-baselines3's PPO, A2C, DQN, sb3-contrib's
+    MaskablePPO, any Gymnasium learner) can play it. The task, episodes and rewards are the
+    underlying environment's (``reward="recall"`` by default).
+
+    ## Action Space
+
+    ``action="flat"`` (default): ``Discrete(2 + 2k)`` with ``k = top_k``: ``0`` ADD the fact,
+    ``1`` NOOP, ``2 + i`` UPDATE shown memory ``i``, ``2 + k + i`` DELETE shown memory ``i``.
+    ``action="multi"``: ``MultiDiscrete([4, k])``, ``[op, slot]`` with the base environment's op
+    codes (0 ADD, 1 UPDATE, 2 DELETE, 3 NOOP; the slot is ignored for ADD and NOOP).
+
+    ADD stores the fact's text. UPDATE writes ``update_text="merge"`` (default, see
+    :func:`merge_texts`: ``"old; fact"``, capped at the bank's ``max_text_chars``) or ``"fact"``
+    (the fact's text replaces the memory). UPDATE/DELETE of an empty slot and ADD into a full
+    bank are rejected by the base environment (a no-op that costs ``invalid_penalty``);
+    :meth:`action_masks` lists the valid actions for masked learners. Any other action (a dict,
+    a raw LLM string) is passed to the base environment unchanged.
+
+    ## Observation Space
+
+    A ``Dict`` of ``Box`` features (``D = dim``, default 64; hashed texts are L2-normalised
+    signed bags of words, see :mod:`memenv.wrappers.features`):
+
+    - ``fact``: ``(D,)`` the new fact; ``memories``: ``(k, D)`` the shown memories, zero-padded;
+    - ``scores``: ``(k,)`` their retrieval scores divided by the best one;
+    - ``overlap``: ``(k, 4)`` fact vs memory: token Jaccard, share of the fact's tokens in the
+      memory, cosine of the hashed vectors, 1 if the memory was written on the fact's date;
+    - ``mask``: ``(k,)`` 1 for an occupied slot;
+    - ``progress``: ``(4,)`` fact index / number of facts, session index / number of sessions,
+      the speaker's bank size / capacity (or / 100, clipped to 1), 1 if the fact is the second
+      speaker's.
+
+    After the last fact every feature is 0.
+
+    ## Arguments
+
+    ``dim``, ``action``, ``update_text`` as above; the base environment is given (build one with
+    :func:`memenv.wrappers.make_featurized_manager`).
+    """
+
+    def __init__(
+        self,
+        env: gym.Env,
+        *,
+        dim: int = DEFAULT_DIM,
+        action: str = "flat",
+        update_text: str = "merge",
+    ):
+        super().__init__(env)
+        base = env.unwrapped
+        if not isinstance(base, MemoryManagerEnv):
+            raise TypeError(f"FeaturizedMemoryManager wraps a MemoryManagerEnv, got {type(base)}")
+        if action not in ACTION_MODES:
+            raise ValueError(f"action must be one of {ACTION_MODES}, got {action!r}")
+        if update_text not in UPDATE_TEXTS:
+            raise ValueError(f"update_text must be one of {UPDATE_TEXTS}, got {update_text!r}")
+        if not isinstance(dim, int) or dim < 1:
+            raise ValueError(f"dim must be a positive int, got {dim!r}")
+        self.base: MemoryManagerEnv = base
+        self.dim = dim
+        self.k = base.top_k
+        self.action_mode = action
+        self.update_text = update_text
+        self._sessions: dict[str, int] = {}  # conversation id -> last session index
+        k = self.k
+        self.observation_space = spaces.Dict(
+            {
+                "fact": spaces.Box(-1.0, 1.0, (dim,), np.float32),
+                "memories": spaces.Box(-1.0, 1.0, (k, dim), np.float32),
+                "scores": spaces.Box(0.0, 1.0, (k,), np.float32),
+                "overlap": spaces.Box(0.0, 1.0, (k, OVERLAP_FEATURES), np.float32),
+                "mask": spaces.Box(0.0, 1.0, (k,), np.float32),
+                "progress": spaces.Box(0.0, 1.0, (PROGRESS_FEATURES,), np.float32),
+            }
+        )
+        if action == "flat":
+            self.action_space = spaces.Discrete(2 + 2 * k)
+        else:
+            self.action_space = spaces.MultiDiscrete([4, k])
+
+    # ------------------------------------------------------------------ gym API
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        _, info = self.env.reset(seed=seed, options=options)
+        return self.features(), info
+
+    def step(self, action: Any):
+        _, reward, terminated, truncated, info = self.env.step(self.to_base_action(action))
+        return self.features(), reward, terminated, truncated, info
+
+    # ------------------------------------------------------------------ actions
+    def decode(self, action: Any) -> tuple[str, int] | None:
+        """``(op name, slot)`` of a flat or multi action; None if it is neither."""
+        k = self.k
+        if self.action_mode == "flat":
+            a = _as_int(action)
+            if a is None or not 0 <= a < 2 + 2 * k:
+                return None
+            if a == 0:
+                return "ADD", 0
+            if a == 1:
+                return "NOOP", 0
+            if a < 2 + k:
+                return "UPDATE", a - 2
+            return "DELETE", a - 2 - k
+        arr = np.asarray(action) if isinstance(action, list | tuple | np.ndarray) else None
+        if arr is None or arr.shape != (2,) or arr.dtype.kind not in "iu":
+            return None
+        op, slot = int(arr[0]), int(arr[1])
+        if not (0 <= op < 4 and 0 <= slot < k):
+            return None
+        return ("ADD", "UPDATE", "DELETE", "NOOP")[op], slot
+
+    def to_base_action(self, action: Any) -> Any:
+        """The base environment's dict action for a flat or multi action (others pass through)."""
+        decoded = self.decode(action)
+        if decoded is None:
+            return action
+        op, slot = decoded
+        if op in ("ADD", "NOOP"):
+            return {"op": op, "target": 0, "text": ""}
+        text = ""
+        if op == "UPDATE" and self.update_text == "merge" and slot < len(self.base.shown):
+            fact = self._current_fact()
+            if fact is not None:
+                old = self.base.shown[slot].text
+                text = merge_texts(old, fact.text, self.base.max_text_chars)
+        return {"op": op, "target": slot, "text": text}
+
+    def flat_action(self, op: str, slot: int = 0) -> int:
+        """The flat action id of ``op`` ("ADD", "NOOP", "UPDATE", "DELETE") on ``slot``."""
+        op = op.upper()
+        if op == "ADD":
+            return 0
+        if op == "NOOP":
+            return 1
+        if not 0 <= slot < self.k:
+            raise ValueError(f"slot must be in 0..{self.k - 1}, got {slot}")
+        if op == "UPDATE":
+            return 2 + slot
+        if op == "DELETE":
+            return 2 + self.k + slot
+        raise ValueError(f"unknown op {op!r}")
+
+    def _current_fact(self) -> Fact | None:
+        """The fact being decided on; None before the first reset and after the last fact."""
+        try:
+            return self.base.current_fact
+        except RuntimeError:  # not reset yet
+            return None
+
+    def _bank_has_room(self) -> bool:
+        fact = self._current_fact()
+        capacity = self.base.capacity
+        if fact is None or capacity is None:
+            return True
+        bank = self.base.banks.get(fact.speaker)
+        return bank is None or len(bank) < capacity
+
+    def action_masks(self) -> np.ndarray:
+        """Valid actions (bool): ``(2 + 2k,)`` flat, or ``(4 + k,)`` op then slot for "multi".
+
+        ADD needs room in the speaker's bank, UPDATE and DELETE an occupied slot; NOOP is always
+        valid. In "multi" mode the slot mask is all True when no memory is shown (its value is
+        then ignored), and UPDATE/DELETE are valid when any slot is occupied.
+        """
+        k = self.k
+        shown = len(self.base.shown) if self._current_fact() is not None else 0
+        occupied = np.arange(k) < shown
+        add_ok = self._bank_has_room()
+        if self.action_mode == "flat":
+            return np.concatenate([[add_ok, True], occupied, occupied]).astype(bool)
+        any_shown = bool(shown)
+        slots = occupied if any_shown else np.ones(k, dtype=bool)
+        return np.concatenate([[add_ok, any_shown, any_shown, True], slots]).astype(bool)
+
+    # ------------------------------------------------------------------ observations
+    def features(self) -> dict[str, np.ndarray]:
+        """The numeric observation of the base environment's current state."""
+        k, dim = self.k, self.dim
+        obs = {
+            "fact": np.zeros(dim, np.float32),
+            "memories": np.zeros((k, dim), np.float32),
+            "scores": np.zeros(k, np.float32),
+            "overlap": np.zeros((k, OVERLAP_FEATURES), np.float32),
+            "mask": np.zeros(k, np.float32),
+            "progress": np.zeros(PROGRESS_FEATURES, np.float32),
+        }
+        base = self.base
+        fact = self._current_fact()
+        if fact is None:
+            return obs
+        fact_vec = hash_text(fact.text, dim)
+        obs["fact"][:] = fact_vec
+        shown: list[MemoryEntry] = base.shown[:k]
+        for i, memory in enumerate(shown):
+            vec = hash_text(memory.text, dim)
+            obs["memories"][i] = vec
+            obs["overlap"][i, :3] = overlap_features(fact.text, memory.text, fact_vec, vec)
+            same_date = bool(memory.timestamp) and memory.timestamp == fact.date_str
+            obs["overlap"][i, 3] = float(same_date)
+        obs["mask"][: len(shown)] = 1.0
+        obs["scores"][:] = normalise_scores(list(base.shown_scores), k)
+        conversation = base.conversation
+        sessions = self._sessions.get(conversation.id)
+        if sessions is None:
+            sessions = max((f.session_index for f in base.facts), default=0)
+            self._sessions[conversation.id] = sessions
+        bank = base.banks.get(fact.speaker)
+        size = len(bank) if bank is not None else 0
+        scale = base.capacity if base.capacity else BANK_SCALE
+        obs["progress"][:] = [
+            base.fact_index / max(len(base.facts), 1),
+            min(max(fact.session_index / sessions, 0.0), 1.0) if sessions else 0.0,
+            min(size / scale, 1.0) if scale else 1.0,
+            float(len(conversation.speakers) > 1 and fact.speaker == conversation.speakers[1]),
+        ]
+        return obs
