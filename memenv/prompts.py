@@ -8,8 +8,8 @@ in this project's own wording. Richer, configurable prompts live in ``agents/pro
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
+from json.encoder import encode_basestring
 
 from memenv.memory import MemoryEntry
 
@@ -34,16 +34,31 @@ ANSWER_INSTRUCTIONS = (
 
 
 def memories_json(memories: Sequence[MemoryEntry]) -> str:
-    """Memories as the JSON list a manager prompt shows: local ids "0", "1", ..."""
-    return json.dumps(
-        [{"id": str(i), "text": m.text} for i, m in enumerate(memories)], ensure_ascii=False
+    """Memories as the JSON list a manager prompt shows: local ids "0", "1", ...
+
+    Byte-identical to ``json.dumps([{"id": "0", "text": ...}, ...], ensure_ascii=False)``,
+    assembled directly (it is rendered on every manager step).
+    """
+    body = ", ".join(
+        f'{{"id": "{i}", "text": {encode_basestring(m.text)}}}' for i, m in enumerate(memories)
     )
+    return f"[{body}]"
 
 
-def manager_prompt(speaker: str, date: str, fact: str, memories: Sequence[MemoryEntry]) -> str:
+def manager_prompt(
+    speaker: str,
+    date: str,
+    fact: str,
+    memories: Sequence[MemoryEntry],
+    *,
+    rendered: str | None = None,
+) -> str:
+    """The manager decision as a prompt; ``rendered`` is ``memories_json(memories)`` when the
+    caller already has it."""
+    listed = memories_json(memories) if rendered is None else rendered
     return (
         f"{MANAGER_INSTRUCTIONS.format(speaker=speaker)}\n\n"
-        f"Existing memories of {speaker}:\n{memories_json(memories)}\n\n"
+        f"Existing memories of {speaker}:\n{listed}\n\n"
         f"New fact ({date}): {fact}\n"
     )
 

@@ -153,6 +153,9 @@ class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
         self.shown: list[MemoryEntry] = []
         self._obs: dict[str, str] = {}
         self._done = False
+        # question index -> (k and (bank, version) per speaker, shown, observation): with the
+        # default retrieval, a question asked again of unchanged banks is not re-retrieved.
+        self._reset_cache: dict[int, tuple[tuple, list, dict[str, str]]] = {}
 
     @property
     def num_questions(self) -> int:
@@ -192,6 +195,15 @@ class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
         self.qa, self.conversation, self._done = qa, conversation, False
         banks = self.banks_for(conversation)
         speaker_a, speaker_b = conversation.speakers
+        state: tuple | None = None
+        if self.retrieve_fn is retrieve_per_speaker and all(
+            type(banks.get(s)) is MemoryBank for s in conversation.speakers
+        ):
+            state = (self.k, *((banks[s], banks[s].version) for s in conversation.speakers))
+            hit = self._reset_cache.get(index)
+            if hit is not None and hit[0] == state:  # banks compare by identity
+                self.shown, self._obs = list(hit[1]), dict(hit[2])
+                return dict(self._obs), self._info()
         empty = MemoryBank(speaker_a)
         ranked = self.retrieve_fn(
             {s: banks.get(s, empty) for s in conversation.speakers},
@@ -218,6 +230,8 @@ class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
                 qa.question, question_date, speaker_a, speaker_b, lines_a, lines_b
             )[:MAX_PROMPT],
         }
+        if state is not None:
+            self._reset_cache[index] = (state, list(self.shown), dict(self._obs))
         return dict(self._obs), self._info()
 
     def _decode(self, action: Any) -> tuple[str, list[int], bool, str]:

@@ -16,7 +16,6 @@ from memenv.envs.question_memory import (
     AnswerFn,
     evidence_recall,
     merged_by_score,
-    retrieve_per_speaker,
     top_memory_answer,
 )
 from memenv.memory import MemoryBank, MemoryEntry, OpResult
@@ -216,6 +215,9 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
         self.shown: list[MemoryEntry] = []
         self.shown_scores: list[float] = []
         self._last_ops: list[OpResult] = []
+        # (speaker, question id, k) -> (bank, bank version, ranked): a question's top-k in a
+        # bank whose version has not changed is reused (cleared on reset).
+        self._question_cache: dict[tuple[str, str, int], tuple[MemoryBank, int, list]] = {}
 
     # ------------------------------------------------------------------ episode data
     def _episode_for(self, index: int) -> _Episode:
@@ -277,6 +279,7 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
         }
         self.fact_index = 0
         self._last_ops = []
+        self._question_cache = {}
         return self._observation(), self._info()
 
     def step(self, action: Any):
@@ -429,10 +432,21 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
         return results, rejected
 
     def _question_memories(self, qa: QA) -> list[MemoryEntry]:
-        speakers = list(self.banks)
-        return merged_by_score(
-            retrieve_per_speaker(self.banks, speakers, qa.question, self.answer_top_k)
-        )
+        """``merged_by_score(retrieve_per_speaker(banks, list(banks), question, k))``, with each
+        bank's ranking reused while that bank is unchanged."""
+        cache = self._question_cache
+        per_speaker = []
+        for speaker, bank in self.banks.items():
+            key = (speaker, qa.id, self.answer_top_k)
+            hit = cache.get(key)
+            if hit is not None and hit[0] is bank and hit[1] == bank.version:
+                per_speaker.append(hit[2])
+                continue
+            ranked = bank.top_k(qa.question, self.answer_top_k)
+            if type(bank) is MemoryBank:  # subclasses may rank with state of their own
+                cache[key] = (bank, bank.version, ranked)
+            per_speaker.append(ranked)
+        return merged_by_score(per_speaker)
 
     def _score_questions(self, questions: Sequence[QA]) -> float:
         if self.reward_kind == "none" or not questions:
@@ -454,15 +468,16 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
         ranked = self._bank_for(fact).top_k(fact.text, self.top_k)
         self.shown = [entry for entry, _ in ranked]
         self.shown_scores = [score for _, score in ranked]
+        listed = memories_json(self.shown)
         return {
             "fact": fact.text[:MAX_TEXT],
             "speaker": fact.speaker[:200],
             "date": fact.date_str[:200],
             "source_ids": ", ".join(fact.source_ids)[:MAX_TEXT],
-            "memories": memories_json(self.shown)[:MAX_PROMPT],
-            "prompt": manager_prompt(fact.speaker, fact.date_str, fact.text, self.shown)[
-                :MAX_PROMPT
-            ],
+            "memories": listed[:MAX_PROMPT],
+            "prompt": manager_prompt(
+                fact.speaker, fact.date_str, fact.text, self.shown, rendered=listed
+            )[:MAX_PROMPT],
         }
 
     def _info(self) -> dict[str, Any]:

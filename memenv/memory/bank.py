@@ -29,6 +29,8 @@ class MemoryBank:
     differ. ``retriever`` is ``"bm25"``, ``"dense"`` or an empty ``Retriever`` instance.
     """
 
+    _version: int = 0  # class default: banks pickled before the counter existed read 0
+
     def __init__(
         self,
         owner: str,
@@ -55,6 +57,7 @@ class MemoryBank:
         self._next_id = 0
         self._history: list[ChangeRecord] = []
         self._by_source: dict[str, dict[str, None]] = {}  # dia_id -> ids of entries citing it
+        self._version = 0  # bumped on every change of an entry: retrieval results may differ
 
     # ------------------------------------------------------------------ operations
     def add(
@@ -150,6 +153,7 @@ class MemoryBank:
 
     def _replace(self, old: MemoryEntry | None, new: MemoryEntry | None) -> None:
         """Bring the retriever and the provenance index from ``old`` to ``new`` (same id)."""
+        self._version += 1
         same_text = old is not None and new is not None and old.text == new.text
         if old is not None:
             if not same_text:
@@ -170,6 +174,12 @@ class MemoryBank:
     def retriever(self) -> Retriever:
         """The index behind ``top_k`` (read it; change the bank only through its operations)."""
         return self._retriever
+
+    @property
+    def version(self) -> int:
+        """A counter that changes whenever an entry does (ADD, UPDATE, DELETE, a restore that
+        changes entries): equal versions of one bank object give equal ``top_k`` results."""
+        return self._version
 
     @property
     def history(self) -> list[ChangeRecord]:

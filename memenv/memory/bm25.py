@@ -215,40 +215,57 @@ class BM25Index:
         return slots[best], scores[best]
 
     def _match(self, query: str) -> tuple[np.ndarray, np.ndarray]:
-        """Slots with a nonzero score for ``query`` and their scores."""
-        n_docs = len(self._slot_of)
-        avgdl = self._total_len / n_docs
-        k1, b = self.k1, self.b
+        """Slots with a nonzero score for ``query`` and their scores.
+
+        The postings of all query terms are scored in one vectorised pass (elementwise, so each
+        weight is bit-identical to scoring term by term) and summed per document in query-term
+        order (``bincount`` adds sequentially), exactly as adding the terms one after another.
+        """
         counts: dict[str, int] = {}
         for token in tokenize(query):
             counts[token] = counts.get(token, 0) + 1
-        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        slot_parts: list[np.ndarray] = []
+        tf_parts: list[np.ndarray] = []
+        idfs: list[float] = []
+        qtfs: list[int] = []
+        lengths: list[int] = []
+        postings_of = self._postings
         for term, qtf in counts.items():
-            postings = self._postings.get(term)
+            postings = postings_of.get(term)
             if postings is None:
                 continue
             idf = self.idf(term)
             if idf == 0:
                 continue
-            slots = postings.slots[: postings.n]
-            tf = postings.tfs[: postings.n]
-            # The same expression as rank_bm25, so scores agree to the last few ulps.
-            weight = idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * self._doc_len[slots] / avgdl)))
-            parts.append((slots, weight * qtf if qtf > 1 else weight))
-        if not parts:
+            n = postings.n
+            slot_parts.append(postings.slots[:n])
+            tf_parts.append(postings.tfs[:n])
+            idfs.append(idf)
+            qtfs.append(qtf)
+            lengths.append(n)
+        if not slot_parts:
             return np.empty(0, dtype=np.intp), np.empty(0)
-        if len(parts) == 1:
-            slots, scores = parts[0]
-        elif 8 * sum(len(s) for s, _ in parts) >= len(self._ids):
-            dense = np.zeros(len(self._ids))
-            for slots, weight in parts:
-                dense[slots] += weight  # slots are unique within one term's postings
+        single = len(slot_parts) == 1
+        if single:
+            slots, tf, idf_of = slot_parts[0], tf_parts[0], idfs[0]
+        else:
+            slots, tf = np.concatenate(slot_parts), np.concatenate(tf_parts)
+            idf_of = np.repeat(np.array(idfs), lengths)
+        avgdl = self._total_len / len(self._slot_of)
+        k1, b = self.k1, self.b
+        # The same expression as rank_bm25, so scores agree to the last few ulps.
+        weight = idf_of * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * self._doc_len[slots] / avgdl)))
+        if any(q > 1 for q in qtfs):
+            weight = weight * (qtfs[0] if single else np.repeat(np.array(qtfs), lengths))
+        if single:
+            scores = weight
+        elif 8 * len(slots) >= len(self._ids):
+            dense = np.bincount(slots, weights=weight, minlength=len(self._ids))
             slots = np.flatnonzero(dense)
             return slots, dense[slots]
         else:
-            all_slots = np.concatenate([s for s, _ in parts])
-            slots, inverse = np.unique(all_slots, return_inverse=True)
-            scores = np.bincount(inverse, weights=np.concatenate([w for _, w in parts]))
+            slots, inverse = np.unique(slots, return_inverse=True)
+            scores = np.bincount(inverse, weights=weight)
         keep = scores != 0
         return slots[keep], scores[keep]
 

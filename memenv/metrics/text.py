@@ -17,12 +17,11 @@ from __future__ import annotations
 import re
 import string
 from functools import lru_cache
-
-from nltk.stem import PorterStemmer
+from typing import Any
 
 __all__ = ["locomo_tokens", "normalize_locomo", "simple_tokenize", "stem"]
 
-_STEMMER = PorterStemmer()
+_STEMMER: Any = None  # nltk's PorterStemmer, built on first use (importing nltk takes ~1 s)
 _PUNCT_TABLE = str.maketrans("", "", string.punctuation)
 _ARTICLES = re.compile(r"\b(a|an|the|and)\b")
 _SIMPLE_TABLE = str.maketrans({".": " ", ",": " ", "!": " ", "?": " "})
@@ -43,6 +42,11 @@ def normalize_locomo(s: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """Porter stem of one word (NLTK's default ``NLTK_EXTENSIONS`` mode), memoised."""
+    global _STEMMER
+    if _STEMMER is None:
+        from nltk.stem import PorterStemmer
+
+        _STEMMER = PorterStemmer()
     return _STEMMER.stem(word)
 
 

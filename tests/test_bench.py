@@ -1,0 +1,179 @@
+"""``memenv bench``: the quick run produces every figure with sane values (no timing thresholds)."""
+
+from __future__ import annotations
+
+import json
+
+import gymnasium as gym
+import pytest
+
+from envs_registry import ENV_IDS
+from memenv.bench import percentile
+from memenv.bench.envs import VECTOR_IDS, ScriptedPolicy, write_longmemeval, write_msc
+from memenv.bench.report import format_report
+from memenv.bench.retrieval import ZipfText
+from memenv.data.longmemeval import load_longmemeval
+from memenv.data.msc import load_msc
+from tests.env_cases import LOCOMO_FILE
+
+
+@pytest.fixture(scope="module")
+def quick_result(tmp_path_factory):
+    from memenv.cli import main
+
+    out = tmp_path_factory.mktemp("bench") / "bench.json"
+    assert main(["bench", "--quick", "--json", str(out)]) == 0
+    return json.loads(out.read_text("utf-8"))
+
+
+def _sane(stats: dict) -> None:
+    assert stats["p50"] > 0
+    assert stats["p95"] >= stats["p50"]
+    assert stats["n"] > 0
+
+
+def test_quick_bench_env_figures(quick_result):
+    rates = quick_result["env_steps_per_s"]
+    expected = [e for e in ENV_IDS if "LoCoMo" not in e or LOCOMO_FILE.exists()]
+    assert sorted(rates) == sorted(expected)
+    assert all(r > 0 for r in rates.values())
+    vector = quick_result["vector_env_steps_per_s"]
+    assert sorted(vector) == sorted(VECTOR_IDS)
+    for modes in vector.values():
+        assert sorted(modes) == ["async", "sync"]
+        for by_n in modes.values():
+            assert sorted(by_n) == ["1", "2", "4"]
+            assert all(v > 0 for v in by_n.values())
+
+
+def test_quick_bench_retrieval_figures(quick_result):
+    retrieval = quick_result["retrieval_ms"]
+    assert sorted(retrieval, key=int) == ["100", "1000"]
+    for figures in retrieval.values():
+        _sane(figures["bm25"])
+        for method in ("dense_search", "dense_query", "dense_encode"):
+            if method in figures:  # absent only when the MiniLM packages are missing
+                _sane(figures[method])
+    for ops in quick_result["bank_op_us"].values():
+        for op in ("add", "update", "delete"):
+            _sane(ops[op])
+
+
+def test_quick_bench_pipeline_and_memory(quick_result):
+    if LOCOMO_FILE.exists():
+        assert quick_result["locomo_pipeline_s"] > 0
+        p = quick_result["locomo_pipeline"]
+        assert p["questions"] > 0 and p["per_question_ms_p50"] > 0
+        assert all(c["total_s"] > 0 for c in p["per_conversation"])
+    else:
+        assert quick_result["locomo_pipeline_s"] is None
+    assert sorted(quick_result["peak_rss_mb"]) == ["envs", "pipeline", "retrieval"]
+    assert all(v > 0 for v in quick_result["peak_rss_mb"].values())
+    text = format_report(quick_result)
+    for heading in ("Environment throughput", "Retrieval latency", "Peak RSS"):
+        assert heading in text
+
+
+def test_generated_files_load(tmp_path):
+    lme = load_longmemeval(write_longmemeval(tmp_path / "lme.json", 2, 3))
+    assert len(lme) == 2 and all(len(c.sessions) == 3 and c.qa[0].evidence for c in lme)
+    msc = load_msc(write_msc(tmp_path / "msc.jsonl", 3))
+    assert len(msc) == 3 and all(len(c.sessions) == 5 for c in msc)
+
+
+def test_zipf_text_is_seeded():
+    a, b = ZipfText(seed=4).sentences(20), ZipfText(seed=4).sentences(20)
+    assert a == b
+    assert all(10 <= len(s.split()) <= 15 for s in a)
+
+
+@pytest.mark.parametrize("env_id", ["MemoryManager-Synth-v0", "AnswerAgent-Synth-v0"])
+def test_scripted_policy_actions_are_valid(env_id):
+    env = gym.make(env_id)
+    policy = ScriptedPolicy(env)
+    env.reset(seed=0)
+    for _ in range(30):
+        _, _, terminated, _, info = env.step(policy.act())
+        assert not info.get("invalid_action")
+        if terminated:
+            env.reset()
+
+
+def test_percentile():
+    assert percentile([3, 1, 2], 50) == 2
+    assert percentile([1, 2, 3, 4], 95) == pytest.approx(3.85)
+
+
+# ---------------------------------------------------------------------- speed work invariants
+def test_memories_json_matches_json_dumps():
+    import json as _json
+
+    from memenv.memory import MemoryEntry
+    from memenv.prompts import memories_json
+
+    texts = ["plain", 'quo"te \\ back', "tab\tnew\nline", "é ☕ \U0001f600 \u2028 \x00", ""]
+    entries = [MemoryEntry(f"m{i}", t, "x", "", (), 0, 0) for i, t in enumerate(texts)]
+    for n in range(len(entries) + 1):
+        expected = _json.dumps(
+            [{"id": str(i), "text": m.text} for i, m in enumerate(entries[:n])],
+            ensure_ascii=False,
+        )
+        assert memories_json(entries[:n]) == expected
+
+
+def test_bank_version_changes_with_entries():
+    from memenv.memory import MemoryBank
+
+    bank = MemoryBank("a")
+    seen = [bank.version]
+    entry_id = bank.add("first memory").entry_id
+    seen.append(bank.version)
+    snap = bank.snapshot()
+    bank.update(entry_id, "changed memory")
+    seen.append(bank.version)
+    bank.noop()
+    assert bank.version == seen[-1]  # NOOP changes nothing
+    bank.restore(snap)
+    seen.append(bank.version)
+    bank.delete(entry_id)
+    seen.append(bank.version)
+    assert len(set(seen)) == len(seen)
+
+
+@pytest.mark.parametrize("reward", ["recall", "answer"])
+def test_question_cache_gives_uncached_results(reward):
+    from memenv.envs.memory_manager import MemoryManagerEnv
+    from memenv.envs.question_memory import merged_by_score, retrieve_per_speaker
+    from memenv.policies import RandomPolicy
+
+    env = MemoryManagerEnv(synth_kwargs={"n": 2, "n_sessions": 6}, reward=reward, answer_top_k=5)
+    policy = RandomPolicy(0)
+    obs, info = env.reset(seed=0)
+    checked = 0
+    for _ in range(400):
+        obs, _, terminated, _, info = env.step(policy.act(obs, info))
+        for qa in env.conversation.qa[:5]:
+            fresh = retrieve_per_speaker(env.banks, list(env.banks), qa.question, 5)
+            assert env._question_memories(qa) == merged_by_score(fresh)
+            checked += 1
+        if terminated:
+            obs, info = env.reset()
+    assert checked
+
+
+def test_answer_agent_reset_cache_matches_fresh_retrieval():
+    from memenv.envs.answer_agent import AnswerAgentEnv
+
+    env = AnswerAgentEnv(synth_kwargs={"n": 1, "n_sessions": 4})
+    first = env.reset(options={"question": 0})[0]
+    shown = list(env.shown)
+    assert env.reset(options={"question": 0})[0] == first  # served from the cache
+    assert env.shown == shown
+    banks = env.banks_for(env.conversation)
+    bank = banks[env.conversation.speakers[0]]
+    bank.add(env.qa.question + " " + env.qa.answer)  # the bank changes: retrieve again
+    again = env.reset(options={"question": 0})[0]
+    fresh = AnswerAgentEnv(conversations=env.conversations, banks={env.conversation.id: banks})
+    assert again == fresh.reset(options={"question": 0})[0]
+    assert env.shown == fresh.shown
+    assert again != first
