@@ -12,6 +12,7 @@ from memenv.bench import percentile
 from memenv.bench.envs import VECTOR_IDS, ScriptedPolicy, write_longmemeval, write_msc
 from memenv.bench.report import format_report
 from memenv.bench.retrieval import ZipfText
+from memenv.cli import main
 from memenv.data.longmemeval import load_longmemeval
 from memenv.data.msc import load_msc
 from tests.env_cases import LOCOMO_FILE
@@ -19,8 +20,6 @@ from tests.env_cases import LOCOMO_FILE
 
 @pytest.fixture(scope="module")
 def quick_result(tmp_path_factory):
-    from memenv.cli import main
-
     out = tmp_path_factory.mktemp("bench") / "bench.json"
     assert main(["bench", "--quick", "--json", str(out)]) == 0
     return json.loads(out.read_text("utf-8"))
@@ -177,3 +176,13 @@ def test_answer_agent_reset_cache_matches_fresh_retrieval():
     assert again == fresh.reset(options={"question": 0})[0]
     assert env.shown == fresh.shown
     assert again != first
+
+
+def test_bench_llm_reports_tokens_per_second(tmp_path, capsys):
+    out = tmp_path / "llm.json"
+    argv = ["bench", "llm", "--backend", "tiny", "--batch-sizes", "1,2", "--new-tokens", "4"]
+    assert main([*argv, "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert set(result["tokens_per_s"]) == {"1", "2"}
+    assert all(rate > 0 for rate in result["tokens_per_s"].values())
+    assert "new tokens/s" in capsys.readouterr().out

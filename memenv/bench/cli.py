@@ -21,8 +21,39 @@ def _parts(text: str) -> list[str]:
     return parts
 
 
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(p) for p in text.split(",") if p.strip()]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"--batch-sizes wants positive ints like 1,8,32: {text!r}")
+    return sizes
+
+
+def cmd_bench_llm(args: argparse.Namespace) -> int:
+    """Generation throughput of an LLM backend (new tokens per second per batch size)."""
+    from agents.llm.bench import bench_generation
+    from agents.llm.factory import make_backend
+
+    if args.backend.startswith("openai:"):
+        backend = make_backend(args.backend, model=args.model, api_key=args.api_key)
+    else:  # one micro-batch per measured batch, so batch 32 is one forward pass of 32
+        backend = make_backend(args.backend, device=args.device, batch_size=max(args.batch_sizes))
+    result = bench_generation(backend, args.batch_sizes, args.new_tokens)
+    print(f"LLM generation throughput: {args.backend}, {args.new_tokens} new tokens, greedy")
+    print("batch  new tokens/s")
+    for size, rate in result["tokens_per_s"].items():
+        print(f"{size:>5}  {rate:12.1f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1, ensure_ascii=False), "utf-8")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run the selected parts, print the table, write the JSON if asked."""
+    if args.target == "llm":
+        return cmd_bench_llm(args)
     result = run_bench(
         args.parts,
         quick=args.quick,
@@ -40,6 +71,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "bench", help="environment throughput, retrieval latency, LoCoMo pipeline time"
     )
+    p.add_argument(
+        "target",
+        nargs="?",
+        default="envs",
+        choices=("envs", "llm"),
+        help="envs (default): environments, retrieval, pipeline; llm: generation throughput",
+    )
     p.add_argument("--json", default=None, help="also write the results to this JSON file")
     p.add_argument("--quick", action="store_true", help="small sizes, short windows (smoke test)")
     p.add_argument(
@@ -54,4 +92,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="LoCoMo JSON (default: the shared train/val file when present); the full official "
         "file makes the pipeline run on the test split",
     )
+    llm = p.add_argument_group("llm target")
+    llm.add_argument(
+        "--backend", default="smollm2", help="smollm2, tiny, transformers:PATH, openai:URL"
+    )
+    llm.add_argument("--model", default=None, help="model name for openai:URL backends")
+    llm.add_argument("--api-key", default=None, help="key for openai:URL (else from env)")
+    llm.add_argument("--device", default="auto", help="local backends: auto, cpu, cuda")
+    llm.add_argument("--batch-sizes", type=_sizes, default=[1, 8, 32], help="e.g. 1,8,32")
+    llm.add_argument("--new-tokens", type=int, default=32, help="new tokens per prompt")
     p.set_defaults(func=cmd_bench)
