@@ -5,31 +5,14 @@ Like memenv.parsing, no input makes them raise: what cannot be read gives an emp
 
 from __future__ import annotations
 
-import ast
-import json
 import re
 from typing import Any
 
+from memenv.parsing import loads_lenient
+
 _FENCE = re.compile(r"```[A-Za-z]*\s*(.*?)```", re.DOTALL)
-_TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _LABEL = re.compile(r"\b(CORRECT|WRONG|INCORRECT)\b", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d{1,3}[.)])\s+(.*\S)\s*$")
-
-
-def _loads(text: str) -> Any:
-    """JSON, JSON without trailing commas, then a Python literal; None when none works."""
-    text = text.strip()
-    if not text or len(text) > 200_000:
-        return None
-    for attempt in (text, _TRAILING_COMMA.sub(r"\1", text)):
-        try:
-            return json.loads(attempt)
-        except (ValueError, RecursionError):
-            pass
-    try:
-        return ast.literal_eval(_TRAILING_COMMA.sub(r"\1", text))
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
 
 
 def _payloads(raw: str) -> list[Any]:
@@ -42,7 +25,7 @@ def _payloads(raw: str) -> list[Any]:
     candidates.append(raw)
     values = []
     for candidate in candidates:
-        value = _loads(candidate)
+        value = loads_lenient(candidate)
         if isinstance(value, dict | list):
             values.append(value)
     return values

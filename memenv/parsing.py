@@ -64,9 +64,14 @@ def _candidate_json_texts(raw: str) -> list[str]:
     return candidates
 
 
-def _loads_lenient(text: str) -> Any:
-    """JSON, then JSON without trailing commas, then a Python literal (single quotes)."""
+def loads_lenient(text: str) -> Any:
+    """JSON, then JSON without trailing commas, then a Python literal (single quotes).
+
+    ``None`` when none works (or the text is empty or over 200,000 characters).
+    """
     text = text.strip()
+    if not text or len(text) > 200_000:
+        return None
     for attempt in (text, _TRAILING_COMMA.sub(r"\1", text)):
         try:
             return json.loads(attempt)
@@ -80,7 +85,7 @@ def _loads_lenient(text: str) -> Any:
 
 def _extract_payload(raw: str) -> Any:
     for candidate in _candidate_json_texts(raw):
-        value = _loads_lenient(candidate)
+        value = loads_lenient(candidate)
         if isinstance(value, dict | list):
             return value
     return None
