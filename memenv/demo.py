@@ -98,7 +98,8 @@ def _systems(seed: int) -> list[Any]:
     from baselines import MANAGERS, MemorySystem, make_memory_system
 
     names = [n for n in MANAGERS if n != "oracle"]
-    systems = [make_memory_system(n) for n in names]
+    # LLM-driven systems (extra["needs_llm"]: llm, mem0-llm, a-mem-llm) need a backend: skipped.
+    systems = [s for s in map(make_memory_system, names) if not s.extra.get("needs_llm")]
     systems.append(MemorySystem("random", lambda env: RandomPolicy(seed)))
     if "oracle" in MANAGERS:
         systems.append(make_memory_system("oracle"))

@@ -1,4 +1,4 @@
-"""Answer agents without a model: ``extractive`` (typed span extraction) and ``top-memory``.
+"""Answer agents: ``extractive`` (typed span extraction), ``top-memory`` and ``llm``.
 
 An answerer has ``answer(question, question_date, memories) -> (answer, selected indices)``;
 ``memories`` are the memories the AnswerAgent environment showed (``None`` marks an empty
@@ -20,11 +20,20 @@ class Answerer(Protocol):
     ) -> tuple[str, list[int]]: ...
 
 
+def _llm_answerer(**kwargs: Any) -> Any:
+    """``llm``: :class:`baselines.llm.LLMAnswerer` (needs ``backend=``; imported lazily)."""
+    from baselines.llm import LLMAnswerer
+
+    return LLMAnswerer(**kwargs)
+
+
 ANSWERERS: dict[str, Callable[..., Any]] = {
     "extractive": ExtractiveAnswerer,
     "top-memory": TopMemoryAnswerer,
+    "llm": _llm_answerer,
 }
-"""Answerer name -> factory (the LLM answer agent registers ``"llm"`` here)."""
+"""Answerer name -> factory. ``llm`` (the LLM answer agent) takes ``backend=`` and ``params=``;
+an answerer with ``answer_batch(items)`` is called in batches by ``memenv eval``."""
 
 
 def make_answerer(name: str, **kwargs: Any) -> Answerer:

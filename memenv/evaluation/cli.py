@@ -35,6 +35,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-cache", action="store_true", help="always rebuild the banks")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    llm = p.add_argument_group("LLM (manager llm/mem0-llm/a-mem-llm, answerer llm, judge)")
+    llm.add_argument(
+        "--llm", default=None, help="backend: smollm2, tiny, transformers:PATH, openai:URL"
+    )
+    llm.add_argument("--model", default=None, help="model name for --llm openai:URL")
+    llm.add_argument(
+        "--judge", default=None, help="judge backend (adds J): openai:URL, transformers:PATH, ..."
+    )
+    llm.add_argument("--judge-model", default=None, help="model name for --judge openai:URL")
+    llm.add_argument(
+        "--max-new-tokens",
+        type=int,
+        default=None,
+        help="generation budget (default: manager 256, answerer 128)",
+    )
+    llm.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
+    llm.add_argument(
+        "--batch-size", type=int, default=8, help="questions per answer/judge generate call"
+    )
+    llm.add_argument("--seed", type=int, default=0, help="sampling seed (temperature > 0)")
+    llm.add_argument("--device", default="auto", help="local backends: auto, cpu, cuda")
+    llm.add_argument("--api-key", default=None, help="key for openai:URL (else from env)")
     p.add_argument("--compare", nargs="+", metavar="DIR", help="compare finished runs instead")
     p.add_argument("--plot", default="compare.png", help="bar chart written by --compare")
     p.set_defaults(func=_cmd_eval)
@@ -65,6 +87,16 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         use_cache=not args.no_cache,
         progress=not args.no_progress,
+        llm=args.llm,
+        model=args.model,
+        judge=args.judge,
+        judge_model=args.judge_model,
+        max_new_tokens=args.max_new_tokens,
+        temperature=args.temperature,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        device=args.device,
+        api_key=args.api_key,
     )
     run_eval(config)
     print(Path(args.out, "results.md").read_text(encoding="utf-8"))

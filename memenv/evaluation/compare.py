@@ -21,13 +21,16 @@ def _cell(value: Any) -> str:
 
 
 def compare_table(runs: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
-    """Markdown: overall F1/BLEU-1/EM, then F1 per category, one row per run."""
+    """Markdown: overall F1/BLEU-1/EM (and J when a run was judged), then F1 per category."""
     cats = [c for c in CATEGORIES if any(c in r["summary"]["by_category"] for _, r in runs)]
-    head = ["run", "n", "F1", "BLEU-1", "EM"] + [f"F1 {category_label(c)}" for c in cats]
+    judged = any(r["summary"]["overall"].get("judge") is not None for _, r in runs)
+    metrics = ("f1", "bleu1", "em") + (("judge",) if judged else ())
+    head = ["run", "n", "F1", "BLEU-1", "EM"] + (["J"] if judged else [])
+    head += [f"F1 {category_label(c)}" for c in cats]
     lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
     for label, results in runs:
         overall, by_cat = results["summary"]["overall"], results["summary"]["by_category"]
-        cells = [label, str(overall["n"])] + [_cell(overall[m]) for m in ("f1", "bleu1", "em")]
+        cells = [label, str(overall["n"])] + [_cell(overall.get(m)) for m in metrics]
         cells += [_cell(by_cat.get(c, {}).get("f1")) for c in cats]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -58,6 +58,24 @@ class EvalConfig:
     use_cache: bool = True
     progress: bool = True
     answerer_kwargs: dict[str, Any] = field(default_factory=dict)
+    llm: str | None = None
+    """Backend spec of the LLM manager/answerer (``smollm2``, ``tiny``, ``transformers:PATH``,
+    ``openai:URL``); required by ``--manager llm|mem0-llm|a-mem-llm`` and ``--answerer llm``."""
+    model: str | None = None
+    """Model name for ``openai:URL`` backends."""
+    judge: str | None = None
+    """Backend spec of the LLM judge; adds the J metric when set."""
+    judge_model: str | None = None
+    max_new_tokens: int | None = None
+    """Generation budget of the manager and the answerer (None: 256 and 128)."""
+    temperature: float = 0.0
+    """Sampling temperature of the manager and the answerer (0: greedy). The judge is greedy."""
+    batch_size: int = 8
+    """Questions per answer/judge ``generate`` call (and the local backends' micro-batch)."""
+    seed: int = 0
+    device: str = "auto"
+    api_key: str | None = field(default=None, repr=False)
+    """Key for ``openai:URL`` (else ``$MEMENV_OPENAI_KEY`` / ``$OPENAI_API_KEY``); never saved."""
 
 
 def cache_dir(config: EvalConfig) -> Path:
@@ -113,8 +131,30 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def bank_cache_key(config: EvalConfig, conversations: list[Conversation]) -> str:
-    """Hash of the data, the conversation ids, the manager and the bank-building config."""
+def llm_fingerprint(config: EvalConfig) -> dict[str, Any]:
+    """What shapes an LLM manager's banks: spec, model, sampling, and the prompt/parser code."""
+    import agents
+
+    root = Path(agents.__file__).parent
+    digest = hashlib.sha256()
+    for f in (root / "prompts.py", root / "policies.py", Path(__file__).parents[1] / "parsing.py"):
+        digest.update(f.read_bytes())
+    params = manager_params(config)
+    return {
+        "spec": config.llm,
+        "model": config.model,
+        "max_new_tokens": params.max_new_tokens,
+        "temperature": params.temperature,
+        "seed": params.seed if params.temperature > 0 else None,
+        "code": digest.hexdigest()[:16],
+    }
+
+
+def bank_cache_key(
+    config: EvalConfig, conversations: list[Conversation], *, uses_llm: bool = False
+) -> str:
+    """Hash of the data, the conversation ids, the manager and the bank-building config (plus
+    the LLM spec, model, sampling settings and prompt code when the manager is an LLM)."""
     key = {
         "version": CACHE_VERSION,
         "dataset": config.dataset,
@@ -124,6 +164,8 @@ def bank_cache_key(config: EvalConfig, conversations: list[Conversation]) -> str
         "retriever": config.retriever,
         "code": code_fingerprint(),
     }
+    if uses_llm:
+        key["llm"] = llm_fingerprint(config)
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
 
 
@@ -142,7 +184,9 @@ def load_or_build_banks(
     """(system, banks by conversation id, cache hit, seconds spent building)."""
     from memenv.pipeline import build_banks
 
-    path = cache_dir(config) / f"{config.manager}-{bank_cache_key(config, conversations)}.pkl"
+    uses_llm = bool(system.extra.get("needs_llm"))
+    key = bank_cache_key(config, conversations, uses_llm=uses_llm)
+    path = cache_dir(config) / f"{config.manager}-{key}.pkl"
     cacheable = config.use_cache and system.extra.get("cacheable", True)
     if cacheable and path.exists():
         try:
@@ -199,6 +243,7 @@ def _bar(total: int, desc: str, enabled: bool):
 def _config_dict(config: EvalConfig) -> dict[str, Any]:
     out = asdict(config)
     out.pop("progress")
+    out.pop("api_key")
     return out
 
 
@@ -208,7 +253,7 @@ def _resume_rows(out: Path, config: EvalConfig) -> list[dict[str, Any]]:
     wanted = {
         k: v
         for k, v in _config_dict(config).items()
-        if k not in ("limit", "cache_dir", "use_cache")
+        if k not in ("limit", "cache_dir", "use_cache", "device")
     }
     if stamp.exists() and json.loads(stamp.read_text()) == wanted:
         return list(read_jsonl(partial))
@@ -217,11 +262,68 @@ def _resume_rows(out: Path, config: EvalConfig) -> list[dict[str, Any]]:
     return []
 
 
+def manager_params(config: EvalConfig) -> Any:
+    """Sampling settings of an LLM manager (``--max-new-tokens`` default 256)."""
+    from agents.llm import SamplingParams
+
+    return SamplingParams(
+        max_new_tokens=config.max_new_tokens or 256,
+        temperature=config.temperature,
+        seed=config.seed if config.temperature > 0 else None,
+    )
+
+
+def answer_params(config: EvalConfig) -> Any:
+    """Sampling settings of the LLM answerer (``--max-new-tokens`` default 128)."""
+    from agents.llm import SamplingParams
+
+    return SamplingParams(
+        max_new_tokens=config.max_new_tokens or 128,
+        temperature=config.temperature,
+        seed=config.seed if config.temperature > 0 else None,
+    )
+
+
+def make_llm_backend(config: EvalConfig, spec: str, model: str | None) -> Any:
+    """The backend of ``spec`` (``openai:URL`` gets ``model`` and the key; local backends the
+    device and ``batch_size`` as their micro-batch)."""
+    from agents.llm import make_backend
+
+    if spec.startswith("openai:"):
+        return make_backend(spec, model=model, api_key=config.api_key)
+    return make_backend(spec, device=config.device, batch_size=config.batch_size)
+
+
+class _Backends:
+    """Backends built on first use, one per (spec, model): manager and answerer share one."""
+
+    def __init__(self, config: EvalConfig):
+        self.config = config
+        self.built: dict[tuple[str, str | None], Any] = {}
+
+    def get(self, spec: str | None, model: str | None, who: str) -> Any:
+        if not spec:
+            raise ValueError(f"{who} needs an LLM: pass --llm SPEC (smollm2, tiny, ...)")
+        if (spec, model) not in self.built:
+            self.built[(spec, model)] = make_llm_backend(self.config, spec, model)
+        return self.built[(spec, model)]
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
 def run_eval(config: EvalConfig, *, on_row: RowCallback | None = None) -> dict[str, Any]:
     """Run one evaluation and write ``results.json`` / ``results.md`` under ``config.out``.
 
     ``on_row`` is called after each newly answered question (tests use it to interrupt a run).
     Returns the results dict (what ``results.json`` holds).
+
+    LLM parts: a memory system with ``extra["needs_llm"]`` gets the ``config.llm`` backend
+    attached (``extra["llm"].attach``) before its banks are built; ``answerer="llm"`` gets the
+    same backend; ``config.judge`` adds an :class:`agents.policies.LLMJudge` verdict per
+    question (``judge`` in the rows, J in the summary). An answerer with ``answer_batch`` is
+    called with ``batch_size`` questions at a time.
     """
     from baselines import make_memory_system
     from baselines.answerers import make_answerer
@@ -229,12 +331,31 @@ def run_eval(config: EvalConfig, *, on_row: RowCallback | None = None) -> dict[s
     from memenv.envs import AnswerAgentEnv
 
     t0 = time.perf_counter()
-    system = make_memory_system(config.manager)
-    answerer = make_answerer(config.answerer, **config.answerer_kwargs)
     if config.top_k < 1:
         raise ValueError(f"--top-k must be positive, got {config.top_k}")
     if config.limit is not None and config.limit < 1:
         raise ValueError(f"--limit must be positive, got {config.limit}")
+    if config.batch_size < 1:
+        raise ValueError(f"--batch-size must be positive, got {config.batch_size}")
+    backends = _Backends(config)
+    system = make_memory_system(config.manager)
+    uses_llm = bool(system.extra.get("needs_llm"))
+    if uses_llm and not config.llm:
+        raise ValueError(f"manager {config.manager!r} needs an LLM: pass --llm SPEC")
+    answerer_kwargs = dict(config.answerer_kwargs)
+    if config.answerer == "llm":
+        answerer_kwargs.setdefault(
+            "backend", backends.get(config.llm, config.model, "--answerer llm")
+        )
+        answerer_kwargs.setdefault("params", answer_params(config))
+    answerer = make_answerer(config.answerer, **answerer_kwargs)
+    judge = None
+    if config.judge:
+        from agents.policies import LLMJudge
+        from baselines.llm import JUDGE_PARAMS, CountingBackend
+
+        judge_backend = backends.get(config.judge, config.judge_model, "--judge")
+        judge = LLMJudge(CountingBackend(judge_backend), JUDGE_PARAMS)
     conversations = load_conversations(
         config.dataset,
         data_path=config.data_path,
@@ -252,48 +373,84 @@ def run_eval(config: EvalConfig, *, on_row: RowCallback | None = None) -> dict[s
 
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
+    if uses_llm:
+        # Attached lazily: a bank cache hit never loads the model.
+        system.extra["llm"].attach(manager_backend(config, backends), manager_params(config))
     system, banks, cache_hit, build_seconds = load_or_build_banks(config, system, needed)
 
     done = {row["id"]: row for row in _resume_rows(out, config)}
-    env = AnswerAgentEnv(
-        conversations=needed,
-        banks=banks,
-        retrieve_fn=system.retrieve_fn,
-        memories_per_speaker=config.top_k,
-        reward="f1",
-    )
-    retrieval = answering = 0.0
+    batch = config.batch_size if hasattr(answerer, "answer_batch") else 1
+    envs = [
+        AnswerAgentEnv(
+            conversations=needed,
+            banks=banks,
+            retrieve_fn=system.retrieve_fn,
+            memories_per_speaker=config.top_k,
+            reward="f1",
+        )
+        for _ in range(batch)
+    ]
+    retrieval = answering = judging = 0.0
     todo = [qa for _, qa in questions if qa.id not in done]
     bar = _bar(len(questions), "questions", config.progress)
     bar.update(len(questions) - len(todo))
     with (out / "partial.jsonl").open("a", encoding="utf-8") as partial:
-        for qa in todo:
+        for chunk in _chunks(todo, batch):
             t = time.perf_counter()
-            obs, info = env.reset(options={"question": qa.id})
+            observations = [
+                env.reset(options={"question": qa.id})[0]
+                for env, qa in zip(envs, chunk, strict=False)
+            ]
             t_reset = time.perf_counter()
-            answer, selected = answerer.answer(obs["question"], obs["question_date"], env.shown)
+            items = [
+                (obs["question"], obs["question_date"], env.shown)
+                for env, obs in zip(envs, observations, strict=False)
+            ]
+            if batch > 1:
+                answers = answerer.answer_batch(items)
+            else:
+                answers = [answerer.answer(*items[0])]
             t_answer = time.perf_counter()
-            _, _, _, _, info = env.step({"selected": selected, "answer": answer})
             retrieval += t_reset - t
             answering += t_answer - t_reset
-            row = {
-                "id": qa.id,
-                "conversation": info["conversation_id"],
-                "category": qa.category,
-                "question": qa.question,
-                "gold": qa.answer,
-                "prediction": answer,
-                "selected": info["selected_ids"],
-                "selected_memory_ids": [env.shown[i].id for i in info["selected_ids"]],
-                **{k: info["scores"][k] for k in ("f1", "f1_mem0", "bleu1", "em")},
-                "evidence_recall": info["evidence_recall"],
-            }
-            partial.write(json.dumps(row, ensure_ascii=False) + "\n")
-            partial.flush()
-            done[qa.id] = row
-            bar.update(1)
-            if on_row is not None:
-                on_row(row)
+            raw = list(getattr(answerer, "last_raw", []) or [])
+            marks = list(getattr(answerer, "last_has_marker", []) or [])
+            rows = []
+            for i, (env, qa, (answer, selected)) in enumerate(
+                zip(envs, chunk, answers, strict=False)
+            ):
+                _, _, _, _, info = env.step({"selected": selected, "answer": answer})
+                row = {
+                    "id": qa.id,
+                    "conversation": info["conversation_id"],
+                    "category": qa.category,
+                    "question": qa.question,
+                    "gold": qa.answer,
+                    "prediction": answer,
+                    "selected": info["selected_ids"],
+                    "selected_memory_ids": [env.shown[j].id for j in info["selected_ids"]],
+                    **{k: info["scores"][k] for k in ("f1", "f1_mem0", "bleu1", "em")},
+                    "evidence_recall": info["evidence_recall"],
+                }
+                if len(raw) == len(chunk):
+                    row["raw_output"] = raw[i]
+                    row["answer_format_ok"] = marks[i]
+                rows.append(row)
+            if judge is not None:
+                t_judge = time.perf_counter()
+                verdicts = judge.judge_batch(
+                    [(r["question"], r["gold"], r["prediction"]) for r in rows]
+                )
+                for r, ok in zip(rows, verdicts, strict=True):
+                    r["judge"] = float(ok)
+                judging += time.perf_counter() - t_judge
+            for row in rows:
+                partial.write(json.dumps(row, ensure_ascii=False) + "\n")
+                partial.flush()
+                done[row["id"]] = row
+                bar.update(1)
+                if on_row is not None:
+                    on_row(row)
     bar.close()
 
     rows = [done[qa.id] for _, qa in questions]
@@ -306,15 +463,103 @@ def run_eval(config: EvalConfig, *, on_row: RowCallback | None = None) -> dict[s
             "cache_hit": cache_hit,
             "retrieval": retrieval,
             "answering": answering,
+            "judging": judging,
             "total": time.perf_counter() - t0,
             "resumed_questions": len(questions) - len(todo),
             "conversations": len(needed),
         },
         "questions": rows,
     }
+    llm = llm_report(config, system, answerer, judge, rows, cache_hit)
+    if llm:
+        results["llm"] = llm
     atomic_write(out / "results.json", json.dumps(results, indent=2, ensure_ascii=False))
     atomic_write(out / "results.md", results_markdown(results))
     return results
+
+
+def completion_cache_path(config: EvalConfig) -> Path:
+    """The manager's completion log: ``CACHE/llm-completions/<hash of spec and model>.jsonl``."""
+    tag = hashlib.sha256(json.dumps([config.llm, config.model]).encode()).hexdigest()[:16]
+    return cache_dir(config) / "llm-completions" / f"{tag}.jsonl"
+
+
+def manager_backend(config: EvalConfig, backends: _Backends) -> Any:
+    """The LLM manager's backend: built on first use (a bank cache hit never loads the model)
+    and, unless ``use_cache`` is off, replaying completions logged by earlier runs
+    (:func:`completion_cache_path`; keyed by spec, model, sampling settings and prompt), so an
+    interrupted bank build fast-forwards through the decisions it already made."""
+    from baselines.llm import DiskCachedBackend
+
+    lazy = _LazyBackend(backends, config)
+    if not config.use_cache:
+        return lazy
+    return DiskCachedBackend(
+        lazy, completion_cache_path(config), json.dumps([config.llm, config.model])
+    )
+
+
+class _LazyBackend:
+    """Builds the manager's backend on its first ``generate`` (not at all on a cache hit)."""
+
+    def __init__(self, backends: _Backends, config: EvalConfig):
+        self.backends, self.config = backends, config
+        self.name = config.llm or "llm"
+
+    def generate(self, prompts: Any, params: Any = None) -> Any:
+        backend = self.backends.get(self.config.llm, self.config.model, "the manager")
+        return backend.generate(prompts, params)
+
+
+def llm_report(
+    config: EvalConfig,
+    system: Any,
+    answerer: Any,
+    judge: Any,
+    rows: list[dict[str, Any]],
+    cache_hit: bool,
+) -> dict[str, Any]:
+    """The ``llm`` block of results.json: spec, sampling, and per-role generation statistics
+    (calls, prompts, new tokens, seconds, unparsed/invalid outputs, decider fallbacks); the
+    answerer's ``format_rate`` is the share of answers with ``**Answer:**`` (over all rows,
+    resumed ones included). Counters cover this process only (see ``timings``)."""
+    report: dict[str, Any] = {}
+    slot = system.extra.get("llm") if system.extra.get("needs_llm") else None
+    stats = getattr(answerer, "stats", None)
+    if slot is None and stats is None and judge is None:
+        return report
+    report["spec"] = config.llm
+    report["model"] = config.model
+    report["sampling"] = {
+        "max_new_tokens": {
+            "manager": manager_params(config).max_new_tokens,
+            "answerer": answer_params(config).max_new_tokens,
+        },
+        "temperature": config.temperature,
+        "batch_size": config.batch_size,
+        "seed": config.seed,
+    }
+    if slot is not None:
+        replayed = getattr(getattr(slot.backend, "inner", None), "hits", 0)
+        report["manager"] = {
+            **slot.stats.as_dict(),
+            "from_bank_cache": cache_hit,
+            "replayed_from_disk": replayed,
+        }
+    if stats is not None:
+        marks = [r["answer_format_ok"] for r in rows if "answer_format_ok" in r]
+        report["answerer"] = {
+            **stats.as_dict(),
+            "format_rate": 100.0 * sum(marks) / len(marks) if marks else None,
+        }
+    if judge is not None:
+        report["judge"] = {
+            "spec": config.judge,
+            "model": config.judge_model,
+            **judge.backend.stats.as_dict(),
+            "unparsed": judge.unparsed,
+        }
+    return report
 
 
 def load_results(run_dir: str | os.PathLike[str]) -> Mapping[str, Any]:

@@ -43,7 +43,9 @@ def _mean(values: Sequence[float]) -> float | None:
 
 
 def summarize(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Question-weighted means (percent) overall and per category, with evidence recall."""
+    """Question-weighted means (percent) overall and per category, with evidence recall, and
+    ``judge`` (J, LLM-as-judge accuracy) when every row carries a verdict."""
+    judged = bool(rows) and all(r.get("judge") is not None for r in rows)
     summary = aggregate(
         ((r["category"], {k: r[k] for k in SCORE_KEYS}) for r in rows),
         scale=100.0,
@@ -56,6 +58,8 @@ def summarize(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         block = summary["overall"] if key == "overall" else summary["by_category"][key]
         recalls = [r["evidence_recall"] for r in members if r.get("evidence_recall") is not None]
         block["evidence_recall"] = _mean(recalls)
+        if judged:
+            block["judge"] = _mean([r["judge"] for r in members])
     return summary
 
 
@@ -123,7 +127,33 @@ def results_markdown(results: Mapping[str, Any]) -> str:
         f"{t['bank_building']:.2f} (cache {'hit' if t['cache_hit'] else 'miss'}), retrieval "
         f"{t['retrieval']:.2f}, answering {t['answering']:.2f}, total {t['total']:.2f}.",
     ]
+    if results.get("llm"):
+        lines += ["", llm_markdown(results["llm"])]
     return "\n".join(lines) + "\n"
+
+
+def llm_markdown(llm: Mapping[str, Any]) -> str:
+    """One line per LLM role: calls, tokens, seconds and output quality counters."""
+    lines = [
+        f"LLM `{llm.get('spec')}`"
+        + (f" (model {llm['model']})" if llm.get("model") else "")
+        + f", sampling {json.dumps(llm.get('sampling', {}))}:",
+        "",
+        "| role | generate calls | prompts | new tokens | seconds | unparsed | invalid ops "
+        "| fallbacks | format rate |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for role in ("manager", "answerer", "judge"):
+        s = llm.get(role)
+        if not s:
+            continue
+        name = role + (" (bank cache)" if s.get("from_bank_cache") else "")
+        lines.append(
+            f"| {name} | {s['generate_calls']} | {s['prompts']} | {s['new_tokens']} "
+            f"| {s['seconds']:.1f} | {s['unparsed']} | {s['invalid_ops']} | {s['fallbacks']} "
+            f"| {_cell(s.get('format_rate'), 1)} |"
+        )
+    return "\n".join(lines)
 
 
 def read_jsonl(path: Path) -> Iterable[dict[str, Any]]:
