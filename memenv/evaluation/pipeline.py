@@ -522,7 +522,8 @@ def llm_report(
     """The ``llm`` block of results.json: spec, sampling, and per-role generation statistics
     (calls, prompts, new tokens, seconds, unparsed/invalid outputs, decider fallbacks); the
     answerer's ``format_rate`` is the share of answers with ``**Answer:**`` (over all rows,
-    resumed ones included). Counters cover this process only (see ``timings``)."""
+    resumed ones included). Counters cover this process only (see ``timings``); the manager's
+    include completions replayed from the completion log (``replayed_from_disk``)."""
     report: dict[str, Any] = {}
     slot = system.extra.get("llm") if system.extra.get("needs_llm") else None
     stats = getattr(answerer, "stats", None)
@@ -546,6 +547,8 @@ def llm_report(
             "from_bank_cache": cache_hit,
             "replayed_from_disk": replayed,
         }
+        if replayed:  # replayed prompts take no time: a rate would be meaningless
+            report["manager"]["tokens_per_second"] = None
     if stats is not None:
         marks = [r["answer_format_ok"] for r in rows if "answer_format_ok" in r]
         report["answerer"] = {
