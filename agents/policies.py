@@ -20,6 +20,7 @@ from agents.prompts import (
     manager_messages_from_observation,
 )
 from memenv.data.records import Conversation, Fact
+from memenv.envs.fact_sources import fact_from_turn
 from memenv.memory import MemoryEntry
 from memenv.parsing import parse_answer_output
 
@@ -153,14 +154,7 @@ class LLMExtractor:
                     self.cache[key] = parse_facts(completion.text)
             for turn in turns:
                 facts.extend(
-                    Fact(
-                        text=text,
-                        speaker=turn.speaker,
-                        session_index=session.index,
-                        date_str=session.date_str,
-                        date_time=session.date_time,
-                        source_ids=(turn.dia_id,),
-                    )
+                    fact_from_turn(session, turn, text)
                     for text in self.cache[(conversation.id, turn.dia_id)]
                 )
         return facts

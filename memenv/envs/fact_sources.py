@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from memenv.data.records import Conversation, Fact
+from memenv.data.records import Conversation, Fact, Session, Turn
 
 FACT_SOURCES = ("auto", "observation", "turns")
 
@@ -28,6 +28,18 @@ class FactExtractor(Protocol):
     def extract(self, conversation: Conversation) -> Sequence[Fact]: ...
 
 
+def fact_from_turn(session: Session, turn: Turn, text: str) -> Fact:
+    """A fact stated in ``turn``: its speaker, the session's date, the turn as provenance."""
+    return Fact(
+        text=text,
+        speaker=turn.speaker,
+        session_index=session.index,
+        date_str=session.date_str,
+        date_time=session.date_time,
+        source_ids=(turn.dia_id,),
+    )
+
+
 def turn_facts(conversation: Conversation) -> list[Fact]:
     """Every turn of every session as a fact, in dialogue order."""
     facts = []
@@ -36,16 +48,7 @@ def turn_facts(conversation: Conversation) -> list[Fact]:
             text = turn.text
             if turn.image_caption:
                 text = f"{text} [shares an image: {turn.image_caption}]".strip()
-            facts.append(
-                Fact(
-                    text=text,
-                    speaker=turn.speaker,
-                    session_index=session.index,
-                    date_str=session.date_str,
-                    date_time=session.date_time,
-                    source_ids=(turn.dia_id,),
-                )
-            )
+            facts.append(fact_from_turn(session, turn, text))
     return facts
 
 
