@@ -61,6 +61,15 @@ ANSWER_FORMAT = (
     "'**Answer:**' and the answer in at most six words."
 )
 
+ANSWER_SYSTEM_DIRECT = """You answer questions about a long conversation between two people, using \
+only the memories retrieved from each person's memory bank. Each memory has an id in brackets \
+and the date it was recorded. If memories disagree, trust the most recent one. Turn relative \
+times into absolute dates using the memory's timestamp. Answer briefly: six words at most.
+Reply with exactly one line, like this example:
+**Answer:** 12 March 2023"""
+
+ANSWER_FORMAT_DIRECT = "Reply with one line: '**Answer:**' and the answer in at most six words."
+
 JUDGE_SYSTEM = """You grade an answer to a question about a conversation, given the gold \
 answer. Be generous: label the answer CORRECT when it refers to the same thing as the gold \
 answer, even if it is longer, shorter or worded differently. For dates and times, it is CORRECT \
@@ -153,18 +162,25 @@ def answer_messages(
     speaker_b: str,
     memories_a: str,
     memories_b: str,
+    distill: bool = True,
 ) -> list[Message]:
-    """The answer agent's task; memories are ``[id] (date) text`` lines, one per memory."""
+    """The answer agent's task; memories are ``[id] (date) text`` lines, one per memory.
+
+    ``distill`` asks for the relevant memory ids before the answer (memory distillation);
+    without it the reply is the answer line alone.
+    """
     when = f"\nThe question is asked on {question_date}." if question_date else ""
     user = (
         f"Memories of {speaker_a or 'speaker A'}:\n{memories_a or '(none)'}\n\n"
         f"Memories of {speaker_b or 'speaker B'}:\n{memories_b or '(none)'}\n\n"
-        f"Question: {question}{when}\n\n{ANSWER_FORMAT}"
+        f"Question: {question}{when}\n\n{ANSWER_FORMAT if distill else ANSWER_FORMAT_DIRECT}"
     )
-    return _chat(ANSWER_SYSTEM, user)
+    return _chat(ANSWER_SYSTEM if distill else ANSWER_SYSTEM_DIRECT, user)
 
 
-def answer_messages_from_observation(observation: Mapping[str, str]) -> list[Message]:
+def answer_messages_from_observation(
+    observation: Mapping[str, str], distill: bool = True
+) -> list[Message]:
     """:func:`answer_messages` from an AnswerAgent environment observation."""
     return answer_messages(
         observation.get("question", ""),
@@ -173,6 +189,7 @@ def answer_messages_from_observation(observation: Mapping[str, str]) -> list[Mes
         observation.get("speaker_b", ""),
         observation.get("memories_a", ""),
         observation.get("memories_b", ""),
+        distill=distill,
     )
 
 

@@ -18,7 +18,7 @@ from memenv.envs.question_memory import (
     merged_by_score,
     top_memory_answer,
 )
-from memenv.memory import MemoryBank, MemoryEntry, OpResult
+from memenv.memory import BankSnapshot, MemoryBank, MemoryEntry, OpResult
 from memenv.metrics import score_answer
 from memenv.parsing import ParsedOp, parse_manager_output
 from memenv.prompts import manager_prompt, memories_json
@@ -38,6 +38,15 @@ class _Episode:
     facts: list[Fact]
     linked: list[list[QA]]
     """For each fact, the questions whose evidence includes one of its source ids."""
+
+
+@dataclass(frozen=True)
+class ManagerState:
+    """A MemoryManager episode's state (see ``MemoryManagerEnv.get_state``); picklable."""
+
+    conversation_index: int
+    fact_index: int
+    banks: dict[str, BankSnapshot]
 
 
 def _link_questions(conversation: Conversation, facts: Sequence[Fact]) -> list[list[QA]]:
@@ -317,6 +326,54 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
         if self.render_mode == "ansi":
             info["render"] = self.render()
         return obs, float(reward), terminated, False, info
+
+    # ------------------------------------------------------------------ state
+    def get_state(self) -> ManagerState:
+        """The episode's state now: conversation, position and a snapshot of every bank."""
+        if self._episode is None:
+            raise RuntimeError("call reset() before get_state()")
+        index = next(i for i, e in self._episodes.items() if e is self._episode)
+        snapshots = {speaker: bank.snapshot() for speaker, bank in self.banks.items()}
+        return ManagerState(index, self.fact_index, snapshots)
+
+    def set_state(self, state: ManagerState) -> tuple[dict[str, str], dict[str, Any]]:
+        """Return to a state from :meth:`get_state` and give its observation and info.
+
+        This is how a group of rollouts starts from one bank state: every member calls
+        ``set_state`` with the same state before its ``step``.
+        """
+        if not isinstance(state, ManagerState):
+            raise TypeError(f"expected a ManagerState, got {type(state).__name__}")
+        if not 0 <= state.conversation_index < len(self.conversations):
+            raise ValueError(f"state names conversation {state.conversation_index}, out of range")
+        episode = self._episode_for(state.conversation_index)
+        if not 0 <= state.fact_index <= len(episode.facts):
+            raise ValueError(f"state names fact {state.fact_index}, out of range")
+        if self._episode is not episode:
+            self.banks, self._question_cache = {}, {}
+        self._episode = episode
+        for speaker in [s for s in self.banks if s not in state.banks]:
+            del self.banks[speaker]
+        for speaker, snapshot in state.banks.items():
+            bank = self.banks.get(speaker)
+            if bank is None:
+                bank = self.banks[speaker] = MemoryBank(
+                    speaker,
+                    capacity=self.capacity,
+                    max_text_chars=self.max_text_chars,
+                    retriever=self.retriever,
+                )
+            bank.restore(snapshot)
+        self.fact_index = state.fact_index
+        self._last_ops = []
+        return self._observation(), self._info()
+
+    def linked_questions(self, fact_index: int | None = None) -> list[QA]:
+        """The questions linked to a fact of this episode (default: the current one)."""
+        if self._episode is None:
+            raise RuntimeError("call reset() first")
+        index = self.fact_index if fact_index is None else fact_index
+        return list(self._episode.linked[index]) if index < len(self._episode.linked) else []
 
     def render(self) -> str | None:
         if self.render_mode != "ansi":

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# BASE (untrained SmolLM2) and SFT (format warm-up on gold answers) for the Answer Agent.
+set -euo pipefail
+OUT=${OUT:-runs/exp}
+R=experiments/results/answer_agent
+mkdir -p "$R"
+memenv train-eval --preset cpu-smollm2 --model smollm2 --out "$R/base_val.jsonl" > "$R/base_val.json"
+memenv train --preset cpu-smollm2 algorithm=sft output_dir=$OUT/sft \
+  train.max_steps=38 train.learning_rate=2.0e-4 train.eval_every=0 train.save_every=10
