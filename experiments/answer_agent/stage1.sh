@@ -4,6 +4,7 @@ set -euo pipefail
 OUT=${OUT:-runs/exp}
 R=experiments/results/answer_agent
 mkdir -p "$R"
-memenv train-eval --preset cpu-smollm2 --model smollm2 --out "$R/base_val.jsonl" > "$R/base_val.json"
+[ -f "$R/base_val.json" ] || memenv train-eval --preset cpu-smollm2 --model smollm2 \
+  --out "$R/base_val.jsonl" > "$R/base_val.json"
 memenv train --preset cpu-smollm2 algorithm=sft output_dir=$OUT/sft \
-  train.max_steps=38 train.learning_rate=2.0e-4 train.eval_every=0 train.save_every=10
+  train.max_steps=20 train.learning_rate=3.0e-4 train.eval_every=0 train.save_every=5 train.num_threads=1

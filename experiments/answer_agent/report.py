@@ -1,0 +1,119 @@
+"""The BASE / SFT / PPO / GRPO table of the Answer Agent experiments, with bootstrap CIs.
+
+Reads the per-question outputs that ``memenv train-eval --out`` wrote for each method
+(``experiments/results/answer_agent/<method>_val.jsonl``), and prints (and writes to
+``results.md`` / ``results.json`` next to them) mean F1, EM, answer-marker rate and answer length,
+each with a 95% percentile-bootstrap interval over questions, plus the paired bootstrap
+difference to BASE.
+
+    python -m experiments.answer_agent.report
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "answer_agent"
+METHODS = {
+    "base": "BASE (untrained SmolLM2-135M)",
+    "sft": "SFT (gold answers + evidence ids)",
+    "grpo": "GRPO (from SFT)",
+    "ppo": "PPO (from SFT)",
+    "grpo_base": "GRPO (from BASE, shaped reward)",
+}
+METRICS = ("f1", "em", "format", "words")
+
+
+def read_rows(path: Path) -> dict[str, dict]:
+    rows = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            rows[item["row_id"]] = item
+    return rows
+
+
+def bootstrap(values: np.ndarray, n: int = 10_000, seed: int = 0) -> tuple[float, float]:
+    rng = np.random.default_rng(seed)
+    means = values[rng.integers(0, len(values), size=(n, len(values)))].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def summarise(results: Path = RESULTS, split: str = "val") -> dict:
+    found = {m: results / f"{m}_{split}.jsonl" for m in METHODS}
+    found = {m: p for m, p in found.items() if p.is_file()}
+    if "base" not in found:
+        raise FileNotFoundError(f"no {results}/base_{split}.jsonl: run the BASE evaluation first")
+    base = read_rows(found["base"])
+    ids = sorted(base)
+    table = {}
+    for method, path in found.items():
+        rows = read_rows(path)
+        missing = set(ids) - set(rows)
+        if missing:
+            raise ValueError(f"{path}: {len(missing)} questions missing (e.g. {min(missing)})")
+        entry = {"label": METHODS[method], "n": len(ids)}
+        for metric in METRICS:
+            values = np.array([float(rows[i][metric]) for i in ids])
+            entry[metric] = float(values.mean())
+            entry[f"{metric}_ci"] = bootstrap(values)
+            if method != "base":
+                diff = values - np.array([float(base[i][metric]) for i in ids])
+                entry[f"{metric}_diff"] = float(diff.mean())
+                entry[f"{metric}_diff_ci"] = bootstrap(diff)
+        table[method] = entry
+    return table
+
+
+def markdown(table: dict) -> str:
+    lines = [
+        "| method | F1 | EM | marker | words | F1 - BASE | EM - BASE |",
+        "|---|---|---|---|---|---|---|",
+    ]
+
+    def pct(entry: dict, key: str) -> str:
+        low, high = entry[f"{key}_ci"]
+        return f"{100 * entry[key]:.1f} [{100 * low:.1f}, {100 * high:.1f}]"
+
+    def diff(entry: dict, key: str) -> str:
+        if f"{key}_diff" not in entry:
+            return ""
+        low, high = entry[f"{key}_diff_ci"]
+        return f"{100 * entry[f'{key}_diff']:+.1f} [{100 * low:+.1f}, {100 * high:+.1f}]"
+
+    for entry in table.values():
+        words_low, words_high = entry["words_ci"]
+        lines.append(
+            f"| {entry['label']} | {pct(entry, 'f1')} | {pct(entry, 'em')} | "
+            f"{100 * entry['format']:.0f}% | {entry['words']:.1f} [{words_low:.1f}, "
+            f"{words_high:.1f}] | {diff(entry, 'f1')} | {diff(entry, 'em')} |"
+        )
+    n = next(iter(table.values()))["n"]
+    lines.append("")
+    lines.append(
+        f"LoCoMo validation (conv-30, {n} questions, categories 1-4), greedy decoding, 5 memories "
+        "per speaker, 32 new tokens. Brackets: 95% bootstrap intervals over questions "
+        "(10,000 resamples); the differences are paired."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", default=str(RESULTS))
+    parser.add_argument("--split", default="val")
+    args = parser.parse_args()
+    table = summarise(Path(args.results), args.split)
+    text = markdown(table)
+    Path(args.results, "results.md").write_text(text, encoding="utf-8")
+    Path(args.results, "results.json").write_text(json.dumps(table, indent=1), encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
