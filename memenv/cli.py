@@ -40,6 +40,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from memenv.demo import run_demo
 
     print(run_demo(split=args.split, seed=args.seed))
+    if args.train_steps > 0:
+        from agents.train.demo import run_grpo_demo
+
+        print()
+        print(run_grpo_demo(steps=args.train_steps, seed=args.seed))
     return 0
 
 
@@ -62,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="reference managers on the embedded synthetic benchmark")
     demo.add_argument("--split", default="val", help="synthetic split: train, val, test or all")
     demo.add_argument("--seed", type=int, default=0, help="seed of the random manager")
+    demo.add_argument(
+        "--train-steps",
+        type=int,
+        default=40,
+        help="steps of the short GRPO run after the table (0: skip it)",
+    )
     demo.set_defaults(func=_cmd_demo)
 
     for name in SUBCOMMAND_MODULES:
@@ -74,7 +85,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DataFormatError, DatasetUnavailableError, ValueError, FileNotFoundError) as exc:
+    except (
+        DataFormatError,
+        DatasetUnavailableError,
+        ValueError,
+        FileNotFoundError,
+        FileExistsError,
+    ) as exc:
         print(f"memenv: error: {exc}", file=sys.stderr)
         return 2
 

@@ -47,6 +47,19 @@ def test_malformed_file_is_a_clear_error(tmp_path, capsys):
 
 def test_demo_prints_a_results_table():
     out = subprocess.run(
-        [sys.executable, "-m", "memenv.cli", "demo"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "memenv.cli", "demo", "--train-steps", "0"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "| add-all |" in out and "| oracle |" in out and "| random |" in out
+    assert "GRPO demo" not in out
+
+
+def test_grpo_demo_reports_before_and_after(tmp_path):
+    from agents.train.demo import run_grpo_demo
+
+    text = run_grpo_demo(steps=2, out_dir=str(tmp_path / "demo"))
+    assert "| before (untrained) |" in text and "| after GRPO |" in text
+    assert (tmp_path / "demo" / "final" / "config.json").is_file()
+    assert (tmp_path / "demo" / "log.jsonl").is_file()

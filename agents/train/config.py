@@ -262,6 +262,23 @@ def _resolve_presets(data: dict[str, Any], where: str, depth: int = 0) -> dict[s
     return _merge(base, data)
 
 
+def _check_type(f: dataclasses.Field, value: Any, where: str) -> Any:
+    """``value`` for field ``f``; YAML 1.1 reads ``1e-5`` as a string, so floats parse strings."""
+    kinds = {k.strip() for k in str(f.type).split("|")}
+    if value is None and "None" in kinds:
+        return None
+    if "float" in kinds and not isinstance(value, bool):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{where}.{f.name}: expected a number, got {value!r}") from None
+    if "int" in kinds and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValueError(f"{where}.{f.name}: expected an integer, got {value!r}")
+    if "bool" in kinds and not isinstance(value, bool):
+        raise ValueError(f"{where}.{f.name}: expected true or false, got {value!r}")
+    return value
+
+
 def _build(cls: type, values: dict[str, Any], where: str) -> Any:
     known = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - set(known))
@@ -275,6 +292,8 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
             if not isinstance(value, dict):
                 raise ValueError(f"{where}.{name}: expected a mapping, got {value!r}")
             value = _build(SECTIONS[name], value, f"{where}.{name}")
+        else:
+            value = _check_type(known[name], value, where)
         kwargs[name] = value
     return cls(**kwargs)
 

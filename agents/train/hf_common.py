@@ -43,6 +43,8 @@ def trainer_arguments(config: RunConfig) -> dict[str, Any]:
         "use_cpu": use_cpu(config),
         "bf16": config.model.dtype == "bfloat16" and not use_cpu(config),
         "fp16": False,
+        # TRL's configs default to True: follow model.gradient_checkpointing instead.
+        "gradient_checkpointing": config.model.gradient_checkpointing,
         "disable_tqdm": True,
         "remove_unused_columns": False,
         "dataloader_num_workers": 0,
@@ -52,7 +54,12 @@ def trainer_arguments(config: RunConfig) -> dict[str, Any]:
 def latest_checkpoint(config: RunConfig) -> str | None:
     folder = Path(config.output_dir) / "checkpoints"
     found = sorted(
-        (p for p in folder.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()),
+        (
+            p
+            for p in folder.glob("checkpoint-*")
+            # trainer_state.json is written last: without it the save was cut short (a kill)
+            if p.name.split("-")[-1].isdigit() and (p / "trainer_state.json").is_file()
+        ),
         key=lambda p: int(p.name.split("-")[-1]),
     )
     return str(found[-1]) if found else None

@@ -245,25 +245,29 @@ class AnswerTask(Task):
 
 # ---------------------------------------------------------------------- memory manager
 def manager_teacher_text(env: MemoryManagerEnv, action: Any) -> str:
-    """A manager action (dict, or an LLM output string) as the JSON output the prompt asks for."""
+    """A manager action (dict, or an LLM output string) as JSON in the manager's output format.
+
+    Only the memories the action touches are listed (the parser reads an omitted memory as
+    NONE), and doing nothing is ``{"memory": []}``: short targets keep SFT and generation cheap.
+    """
     if isinstance(action, str):
         return action
     fact = env.current_fact
     op = action.get("op", 3)
     names = ("ADD", "UPDATE", "DELETE", "NONE")
     name = names[op] if isinstance(op, int) else str(op).upper()
-    items = [{"id": str(i), "text": m.text, "event": "NONE"} for i, m in enumerate(env.shown)]
     text = action.get("text") or (fact.text if fact is not None else "")
+    items: list[dict[str, str]] = []
     if name == "ADD":
-        items.append({"id": str(len(items)), "text": text, "event": "ADD"})
+        items.append({"id": str(len(env.shown)), "text": text, "event": "ADD"})
     elif name in ("UPDATE", "DELETE"):
         target = int(action.get("target", 0))
-        if 0 <= target < len(items):
-            old = items[target]["text"]
-            items[target] = {"id": str(target), "text": text if name == "UPDATE" else old}
-            items[target]["event"] = name
+        if 0 <= target < len(env.shown):
+            old = env.shown[target].text
             if name == "UPDATE":
-                items[target]["old_memory"] = old
+                items.append({"id": str(target), "text": text, "event": name, "old_memory": old})
+            else:
+                items.append({"id": str(target), "text": old, "event": name})
     return json.dumps({"memory": items}, ensure_ascii=False)
 
 
@@ -371,7 +375,8 @@ class ManagerTask(Task):
             env = self.envs[row.split]
             env.set_state(row.state)  # every output for a row starts from the same banks
             _, reward, _, _, info = env.step(text)
-            ops = info["applied_ops"]
+            # The output lists every shown memory: those left alone come back as NOOPs.
+            ops = [op for op in info["applied_ops"] if op != "NOOP"]
             results.append(
                 {
                     "reward": float(reward),
@@ -379,7 +384,7 @@ class ManagerTask(Task):
                     "add": float("ADD" in ops),
                     "update": float("UPDATE" in ops),
                     "delete": float("DELETE" in ops),
-                    "noop": float(not ops or ops == ["NOOP"]),
+                    "noop": float(not ops),
                     "ideal_match": float(
                         row.meta.get("ideal_op") is not None
                         and row.meta["ideal_op"] in (ops or ["NOOP"])

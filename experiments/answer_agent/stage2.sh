@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# GRPO and PPO from the SFT checkpoint, side by side (one CPU thread each).
+set -euo pipefail
+OUT=${OUT:-runs/exp}
+R=experiments/results/answer_agent
+SEED=${SEED:-0}
+RL="train.init_checkpoint=$OUT/sft/best train.max_steps=12 train.batch_size=2 \
+  train.micro_batch_size=4 train.learning_rate=1.0e-4 train.eval_every=6 train.save_every=3 \
+  train.num_threads=1 seed=$SEED"
+memenv train --preset cpu-smollm2 algorithm=grpo output_dir=$OUT/grpo-s$SEED $RL \
+  grpo.num_generations=4 > $OUT/grpo-s$SEED.out 2>&1 &
+memenv train --preset cpu-smollm2 algorithm=ppo output_dir=$OUT/ppo-s$SEED $RL \
+  ppo.rollouts_per_prompt=4 ppo.ppo_epochs=2 > $OUT/ppo-s$SEED.out 2>&1 &
+wait
