@@ -375,7 +375,7 @@ class ManagerTask(Task):
             env = self.envs[row.split]
             env.set_state(row.state)  # every output for a row starts from the same banks
             _, reward, _, _, info = env.step(text)
-            # The output lists every shown memory: those left alone come back as NOOPs.
+            # Memories an output marks NONE come back as NOOPs: only real changes count.
             ops = [op for op in info["applied_ops"] if op != "NOOP"]
             results.append(
                 {
