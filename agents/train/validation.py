@@ -2,8 +2,9 @@
 
 Every ``train.eval_every`` steps the trainers call a :class:`Validator`: the current policy
 answers (or manages) every validation row greedily, the task's environments score the outputs,
-the metrics go to the log, and when the selection metric beats the best so far the policy is
-exported to ``OUT/best`` (a plain transformers folder: ``--llm transformers:OUT/best``).
+the metrics go to the log (the outputs to ``OUT/val_last.jsonl``), and when the selection metric
+beats the best so far the policy is exported to ``OUT/best`` (a plain transformers folder:
+``--llm transformers:OUT/best``) and its outputs to ``OUT/val_best.jsonl``.
 """
 
 from __future__ import annotations
@@ -56,6 +57,12 @@ def generate_texts(
         model.train(was_training)
 
 
+def _write_jsonl(path: Path, items: Sequence[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for item in items:
+            f.write(json.dumps(item, ensure_ascii=False) + "\n")
+
+
 class Validator:
     """Scores the policy on the validation rows; exports the best one (see module docstring)."""
 
@@ -85,12 +92,11 @@ class Validator:
     def __call__(self, model: Any, tokenizer: Any, step: int) -> dict[str, float]:
         summary, details = self.evaluate(model, tokenizer)
         self.logger.log("val", step, summary)
-        with (self.out / "val_last.jsonl").open("w", encoding="utf-8") as f:
-            for item in details:
-                f.write(json.dumps(item, ensure_ascii=False) + "\n")
+        _write_jsonl(self.out / "val_last.jsonl", details)
         value = summary.get(self.metric, 0.0)
         if self.best is None or value > self.best["value"]:
             export_checkpoint(model, tokenizer, self.out / BEST_DIR)
+            _write_jsonl(self.out / "val_best.jsonl", details)
             self.best = {"step": step, "metric": self.metric, "value": value, **summary}
             self.best_path.write_text(json.dumps(self.best, indent=1), encoding="utf-8")
         plot_curve(self.out)
