@@ -73,7 +73,12 @@ class DataConfig:
     )
     manager_top_k: int = _f(5, "Manager rows: stored memories shown with each fact.")
     fact_source: str = _f(
-        "auto", "Manager rows: fact stream ('auto': dataset facts, 'turns': raw dialogue turns)."
+        "auto",
+        "Manager rows: fact stream ('auto': dataset facts, 'turns': raw dialogue turns, "
+        "'llm:SPEC': facts an LLM extracts from each turn, e.g. llm:transformers:/models/big).",
+    )
+    extraction_window: int = _f(
+        1, "Manager rows with an llm: fact source: turns the extractor sees (the turn + earlier)."
     )
     manager_linked_only: bool = _f(
         True, "Manager rows: only facts linked to a question (the others have no outcome reward)."

@@ -38,6 +38,12 @@ def train(config: RunConfig, *, resume: bool = False) -> dict[str, Any]:
     seed_everything(config.seed)
     start = time.perf_counter()
     task = make_task(config)
+    if not task.train_rows:
+        raise ValueError(
+            f"no training rows for the {config.data.agent} agent from {config.data.dataset} "
+            f"split {config.data.train_split!r} (fact_source={config.data.fact_source!r}, "
+            f"manager_linked_only={config.data.manager_linked_only})"
+        )
     logger = RunLogger(out, tensorboard=config.train.tensorboard)
     logger.log(
         "info",

@@ -313,12 +313,27 @@ class ManagerTask(Task):
 
         return answer_fn
 
+    def _fact_source(self, system: Any) -> Any:
+        """The configured fact stream: a name, or an LLM extractor over a window of turns."""
+        source = self.config.data.fact_source
+        if source == "auto":
+            return system.fact_source
+        if source.startswith("llm:"):
+            from agents.llm import make_backend
+            from agents.policies import LLMExtractor
+
+            spec = source[4:]
+            if spec not in self._backends:
+                self._backends[spec] = make_backend(spec)
+            return LLMExtractor(self._backends[spec], window=self.config.data.extraction_window)
+        return source
+
     def _rows_for(self, part: str, conversations: list[Conversation]) -> list[TrainRow]:
         data, reward = self.config.data, self.config.reward
         system = _bank_system(data.bank_manager, self._backends)
         env = MemoryManagerEnv(
             conversations=conversations,
-            fact_source=data.fact_source if data.fact_source != "auto" else system.fact_source,
+            fact_source=self._fact_source(system),
             reward="recall" if reward.metric == "recall" else "answer",
             reward_metric="f1" if reward.metric == "f1" else "em",
             answer_fn=None if reward.metric == "recall" else self._answer_fn(),
@@ -331,7 +346,7 @@ class ManagerTask(Task):
         for ci, conversation in enumerate(conversations):
             obs, info = env.reset(options={"conversation": ci})
             policy = system.make_policy(env)
-            done = False
+            done = env.current_fact is None  # an extractor may find no facts at all
             while not done:
                 fact = env.current_fact
                 linked = env.linked_questions()
