@@ -80,17 +80,15 @@ def plot_curve(out_dir: str | Path, metric: str = "reward") -> Path | None:
     except ImportError:
         return None
     rows = read_log(out_dir)
-    train = [r for r in rows if r["kind"] == "train" and r.get(metric) is not None]
+    train = [r for r in rows if r["kind"] == "train"]
     val = [r for r in rows if r["kind"] == "val"]
     if not train and not val:
         return None
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    if train:
-        axes[0].plot([r["step"] for r in train], [r[metric] for r in train], label=metric)
-        for extra in ("loss", "kl"):
-            points = [(r["step"], r[extra]) for r in train if r.get(extra) is not None]
-            if points:
-                axes[0].plot(*zip(*points, strict=True), label=extra, alpha=0.6)
+    for key in dict.fromkeys((metric, "loss", "kl")):
+        points = [(r["step"], r[key]) for r in train if r.get(key) is not None]
+        if points:
+            axes[0].plot(*zip(*points, strict=True), label=key, alpha=1.0 if key == metric else 0.6)
     axes[0].set_title("training")
     axes[0].set_xlabel("step")
     axes[0].legend()
