@@ -17,6 +17,8 @@ from experiments.answer_agent.report import bootstrap, read_rows
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "manager"
 METHODS = {
+    "add_all": "always ADD (no model)",
+    "ideal": "ideal operation (the SFT teacher, no model)",
     "base": "BASE (untrained SmolLM2-135M)",
     "sft": "SFT (ideal operations)",
     "grpo": "GRPO (from SFT)",
