@@ -70,7 +70,13 @@ def summarise(results: Path = RESULTS, split: str = "val") -> dict:
     return table
 
 
-def markdown(table: dict) -> str:
+SPLIT_NOTES = {
+    "val": "LoCoMo validation (conv-30, {n} questions, categories 1-4)",
+    "synth": "held-out synthetic conversations (synth val seeds, {n} questions)",
+}
+
+
+def markdown(table: dict, split: str = "val") -> str:
     lines = [
         "| method | F1 | EM | marker | words | F1 - BASE | EM - BASE |",
         "|---|---|---|---|---|---|---|",
@@ -96,9 +102,9 @@ def markdown(table: dict) -> str:
     n = next(iter(table.values()))["n"]
     lines.append("")
     lines.append(
-        f"LoCoMo validation (conv-30, {n} questions, categories 1-4), greedy decoding, 5 memories "
-        "per speaker, 32 new tokens. Brackets: 95% bootstrap intervals over questions "
-        "(10,000 resamples); the differences are paired."
+        SPLIT_NOTES.get(split, split + " ({n} questions)").format(n=n)
+        + ", greedy decoding, 5 memories per speaker, 32 new tokens. Brackets: 95% bootstrap "
+        "intervals over questions (10,000 resamples); the differences are paired."
     )
     return "\n".join(lines) + "\n"
 
@@ -109,9 +115,12 @@ def main() -> None:
     parser.add_argument("--split", default="val")
     args = parser.parse_args()
     table = summarise(Path(args.results), args.split)
-    text = markdown(table)
-    Path(args.results, "results.md").write_text(text, encoding="utf-8")
-    Path(args.results, "results.json").write_text(json.dumps(table, indent=1), encoding="utf-8")
+    text = markdown(table, args.split)
+    suffix = "" if args.split == "val" else f"_{args.split}"
+    Path(args.results, f"results{suffix}.md").write_text(text, encoding="utf-8")
+    Path(args.results, f"results{suffix}.json").write_text(
+        json.dumps(table, indent=1), encoding="utf-8"
+    )
     print(text)
 
 
