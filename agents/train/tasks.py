@@ -125,6 +125,23 @@ class Task:
         self._rows: dict[str, TrainRow] = {}
         self._backends: dict[str, Any] = {}
 
+    def _rows_for(self, part: str, conversations: list[Conversation]) -> list[TrainRow]:
+        raise NotImplementedError
+
+    def _build_rows(self) -> None:
+        """``train_rows`` and ``val_rows`` from the configured splits (capped, seeded)."""
+        config, data = self.config, self.config.data
+        self.train_rows = self._register(
+            self._rows_for("train", load_split(config, data.train_split, extra_synth=True)),
+            data.max_train_rows,
+            config.seed,
+        )
+        self.val_rows = self._register(
+            self._rows_for("val", load_split(config, data.val_split)),
+            data.max_val_rows,
+            config.seed + 1,
+        )
+
     def _register(self, rows: list[TrainRow], cap: int | None, seed: int) -> list[TrainRow]:
         if cap is not None and len(rows) > cap:
             keep = np.random.default_rng(seed).choice(len(rows), size=cap, replace=False)
@@ -164,18 +181,8 @@ class AnswerTask(Task):
 
     def __init__(self, config: RunConfig):
         super().__init__(config)
-        data = config.data
         self.envs: dict[str, AnswerAgentEnv] = {}
-        self.train_rows = self._register(
-            self._rows_for("train", load_split(config, data.train_split, extra_synth=True)),
-            data.max_train_rows,
-            config.seed,
-        )
-        self.val_rows = self._register(
-            self._rows_for("val", load_split(config, data.val_split)),
-            data.max_val_rows,
-            config.seed + 1,
-        )
+        self._build_rows()
         self.judge = None
         if config.reward.metric == "judge":
             from agents.llm import make_backend
@@ -278,18 +285,8 @@ class ManagerTask(Task):
 
     def __init__(self, config: RunConfig):
         super().__init__(config)
-        data = config.data
         self.envs: dict[str, MemoryManagerEnv] = {}
-        self.train_rows = self._register(
-            self._rows_for("train", load_split(config, data.train_split, extra_synth=True)),
-            data.max_train_rows,
-            config.seed,
-        )
-        self.val_rows = self._register(
-            self._rows_for("val", load_split(config, data.val_split)),
-            data.max_val_rows,
-            config.seed + 1,
-        )
+        self._build_rows()
 
     def _answer_fn(self) -> Any:
         name = self.config.reward.frozen_answerer
