@@ -21,9 +21,13 @@ RESULTS = Path(__file__).resolve().parents[1] / "results" / "answer_agent"
 METHODS = {
     "base": "BASE (untrained SmolLM2-135M)",
     "sft": "SFT (gold answers + evidence ids)",
-    "grpo": "GRPO (from SFT)",
-    "ppo": "PPO (from SFT)",
+    "grpo": "GRPO (from SFT), seed 0",
+    "grpo_s1": "GRPO (from SFT), seed 1",
+    "ppo": "PPO (from SFT), seed 0",
+    "ppo_s1": "PPO (from SFT), seed 1",
     "grpo_base": "GRPO (from BASE, shaped reward)",
+    "sft_nodistill": "SFT without memory distillation",
+    "grpo_both": "GRPO answer agent on banks of the GRPO manager",
 }
 METRICS = ("f1", "em", "format", "words")
 
