@@ -5,7 +5,7 @@ OUT=${OUT:-runs/exp}
 R=experiments/results/answer_agent
 SEED=${SEED:-1}
 RL="train.init_checkpoint=$OUT/sft/best train.max_steps=12 train.batch_size=2 \
-  train.micro_batch_size=4 train.learning_rate=1.0e-4 train.eval_every=6 train.save_every=3 \
+  train.learning_rate=1.0e-4 train.eval_every=6 train.save_every=3 \
   train.num_threads=1 seed=$SEED"
 for algo in ${ALGOS:-grpo ppo}; do
   extra="grpo.num_generations=4"
