@@ -7,7 +7,7 @@ OUT=${OUT:-runs/exp}
 R=experiments/results/answer_agent
 [ -d "$OUT/sft-nodistill/final" ] || memenv train --preset cpu-smollm2 algorithm=sft \
   output_dir=$OUT/sft-nodistill data.distillation=false train.max_steps=20 \
-  train.learning_rate=3.0e-4 train.eval_every=0 train.save_every=5 train.num_threads=1
+  train.learning_rate=3.0e-4 train.eval_every=0 train.save_every=5 train.num_threads=1 --resume
 cp "$OUT/sft-nodistill/val_best.jsonl" "$R/sft_nodistill_val.jsonl"
 [ -f "$R/grpo_both_val.jsonl" ] || memenv train-eval --preset cpu-smollm2 train.num_threads=1 \
   data.bank_manager=llm:transformers:$OUT/manager-grpo/best \

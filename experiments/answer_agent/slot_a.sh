@@ -10,6 +10,6 @@ RL="train.init_checkpoint=$OUT/sft/best train.max_steps=12 train.batch_size=2 \
   output_dir=$OUT/grpo-s0 $RL grpo.num_generations=4 --resume
 cp "$OUT/grpo-s0/val_best.jsonl" "$R/grpo_val.jsonl"
 [ -d "$OUT/ppo-s0/final" ] || memenv train --preset cpu-smollm2 algorithm=ppo \
-  output_dir=$OUT/ppo-s0 $RL ppo.rollouts_per_prompt=4 ppo.ppo_epochs=2
+  output_dir=$OUT/ppo-s0 $RL ppo.rollouts_per_prompt=4 ppo.ppo_epochs=2 --resume
 cp "$OUT/ppo-s0/val_best.jsonl" "$R/ppo_val.jsonl"
 SEED=1 experiments/answer_agent/more_seeds.sh

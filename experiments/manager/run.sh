@@ -12,10 +12,11 @@ COMMON="data.agent=manager data.dataset=synth reward.metric=em sft.teacher=ideal
   --out "$R/base_val.jsonl" > "$R/base_val.json"
 [ -d "$OUT/manager-sft/final" ] || memenv train --preset cpu-smollm2 algorithm=sft \
   output_dir=$OUT/manager-sft $COMMON train.max_steps=24 train.learning_rate=3.0e-4 \
-  train.eval_every=0 train.save_every=8
+  train.eval_every=0 train.save_every=8 --resume
 cp "$OUT/manager-sft/val_last.jsonl" "$R/sft_val.jsonl"
-memenv train --preset cpu-smollm2 algorithm=grpo output_dir=$OUT/manager-grpo $COMMON \
+[ -d "$OUT/manager-grpo/final" ] || memenv train --preset cpu-smollm2 algorithm=grpo \
+  output_dir=$OUT/manager-grpo $COMMON \
   train.init_checkpoint=$OUT/manager-sft/best train.max_steps=10 train.batch_size=2 \
   train.micro_batch_size=4 train.learning_rate=1.0e-4 train.eval_every=0 train.save_every=5 \
-  grpo.num_generations=4
+  grpo.num_generations=4 --resume
 cp "$OUT/manager-grpo/val_last.jsonl" "$R/grpo_val.jsonl"
