@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from agents.llm.base import LLMBackend, Message, SamplingParams
@@ -88,6 +89,22 @@ class LLMAnswerPolicy(_PromptPolicy):
     default_params = SamplingParams(max_new_tokens=128)
     default_prompt_fn = staticmethod(answer_messages_from_observation)
 
+    def __init__(
+        self,
+        backend: LLMBackend,
+        params: SamplingParams | None = None,
+        *,
+        prompt_fn: PromptFn | None = None,
+        use_env_prompt: bool = False,
+        distill: bool = True,
+    ):
+        """``distill=False`` uses the prompt without memory distillation (answer line only),
+        for checkpoints trained with ``data.distillation=false``."""
+        if prompt_fn is None and not distill:
+            prompt_fn = partial(answer_messages_from_observation, distill=False)
+        super().__init__(backend, params, prompt_fn=prompt_fn, use_env_prompt=use_env_prompt)
+        self.distill = distill
+
     def answer(
         self, question: str, question_date: str, memories: Sequence[MemoryEntry | None]
     ) -> tuple[str, list[int]]:
@@ -97,7 +114,7 @@ class LLMAnswerPolicy(_PromptPolicy):
     def answer_batch(
         self, items: Sequence[tuple[str, str, Sequence[MemoryEntry | None]]]
     ) -> list[tuple[str, list[int]]]:
-        prompts = [answer_messages_from_memories(q, d, m) for q, d, m in items]
+        prompts = [answer_messages_from_memories(q, d, m, self.distill) for q, d, m in items]
         self.last_completions = self.backend.generate(prompts, self.params)
         results = []
         for completion, (_, _, memories) in zip(self.last_completions, items, strict=True):

@@ -194,7 +194,10 @@ def answer_messages_from_observation(
 
 
 def answer_messages_from_memories(
-    question: str, question_date: str, memories: Sequence[MemoryEntry | None]
+    question: str,
+    question_date: str,
+    memories: Sequence[MemoryEntry | None],
+    distill: bool = True,
 ) -> list[Message]:
     """The answer task over a flat memory list (the answerer interface).
 
@@ -209,7 +212,13 @@ def answer_messages_from_memories(
     block_a = owners.get(names[0], [])
     block_b = [line for owner in list(owners)[1:] for line in owners[owner]]
     return answer_messages(
-        question, question_date, names[0], names[1], "\n".join(block_a), "\n".join(block_b)
+        question,
+        question_date,
+        names[0],
+        names[1],
+        "\n".join(block_a),
+        "\n".join(block_b),
+        distill=distill,
     )
 
 

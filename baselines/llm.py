@@ -363,11 +363,20 @@ class LLMAnswerer(LLMAnswerPolicy):
 
     name = "llm"
 
-    def __init__(self, backend: LLMBackend | None = None, params: SamplingParams | None = None):
+    def __init__(
+        self,
+        backend: LLMBackend | None = None,
+        params: SamplingParams | None = None,
+        distill: bool = True,
+    ):
         if backend is None:
             raise ValueError("the llm answerer needs a backend: pass --llm SPEC to memenv eval")
         self.stats = LLMStats()
-        super().__init__(CountingBackend(backend, self.stats), params or replace(ANSWER_PARAMS))
+        super().__init__(
+            CountingBackend(backend, self.stats),
+            params or replace(ANSWER_PARAMS),
+            distill=distill,
+        )
         self.last_raw: list[str] = []
         self.last_has_marker: list[bool] = []
 

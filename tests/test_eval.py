@@ -150,6 +150,7 @@ def test_limit_and_cli_compare_writes_a_png(tmp_path, capsys):
         (["--answerer", "nope"], "unknown answerer 'nope'"),
         (["--dataset", "locomo", "--data-path", "/nonexistent/x.json"], "x.json"),
         (["--synth-kwargs", "{bad"], "--synth-kwargs"),
+        (["--no-distill"], "--no-distill applies to --answerer llm, not 'extractive'"),
     ],
 )
 def test_errors_exit_2_with_a_clear_message(tmp_path, capsys, args, message):

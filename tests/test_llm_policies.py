@@ -105,6 +105,20 @@ def test_answer_policy_through_env():
     assert terminated and info["format_ok"] and info["answer"] == "some answer"
 
 
+def test_answer_policy_without_distillation_asks_for_the_answer_alone():
+    memories = [_entry(0, "Ann", "Ann likes jazz")]
+    obs, _ = gym.make("AnswerAgent-Synth-v0", synth_kwargs=SYNTH).reset(seed=0)
+    for distill, expected in ((True, "Relevant:"), (False, "one line")):
+        backend = FakeBackend(lambda p: "**Answer:** jazz")
+        policy = LLMAnswerPolicy(backend, distill=distill)
+        assert policy.answer("What does Ann like?", "9 May", memories) == ("jazz", [])
+        policy.act(obs)
+        for call in backend.calls:
+            prompt = _user(call[0])
+            assert expected in prompt
+            assert ("Relevant:" in prompt) == distill
+
+
 def test_answer_policy_with_tiny_model_no_crash(tiny):
     env = gym.make("AnswerAgent-Synth-v0", synth_kwargs=SYNTH, memories_per_speaker=5)
     policy = LLMAnswerPolicy(tiny, SamplingParams(max_new_tokens=16))

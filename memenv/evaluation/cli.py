@@ -50,6 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="generation budget (default: manager 256, answerer 128)",
     )
+    llm.add_argument(
+        "--no-distill",
+        action="store_true",
+        help="answerer llm: ask for the answer alone, without the relevant-memory ids "
+        "(for checkpoints trained with data.distillation=false)",
+    )
     llm.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
     llm.add_argument(
         "--batch-size", type=int, default=8, help="questions per answer/judge generate call"
@@ -72,12 +78,15 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         synth_kwargs = json.loads(args.synth_kwargs) if args.synth_kwargs else None
     except json.JSONDecodeError as exc:
         raise ValueError(f"--synth-kwargs is not valid JSON: {exc}") from None
+    if args.no_distill and args.answerer != "llm":
+        raise ValueError(f"--no-distill applies to --answerer llm, not {args.answerer!r}")
     config = EvalConfig(
         dataset=args.dataset,
         data_path=args.data_path,
         split=args.split,
         manager=args.manager,
         answerer=args.answerer,
+        answerer_kwargs={"distill": False} if args.no_distill else {},
         retriever=args.retriever,
         top_k=args.top_k,
         out=args.out,
