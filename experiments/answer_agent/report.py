@@ -4,7 +4,7 @@ Reads the per-question outputs that ``memenv train-eval --out`` wrote for each m
 (``experiments/results/answer_agent/<method>_val.jsonl``), and prints (and writes to
 ``results.md`` / ``results.json`` next to them) mean F1, EM, answer-marker rate and answer length,
 each with a 95% percentile-bootstrap interval over questions, plus the paired bootstrap
-difference to BASE.
+differences to BASE and to SFT (the starting point of the RL runs).
 
     python -m experiments.answer_agent.report
 """
@@ -54,6 +54,7 @@ def summarise(results: Path = RESULTS, split: str = "val") -> dict:
     if "base" not in found:
         raise FileNotFoundError(f"no {results}/base_{split}.jsonl: run the BASE evaluation first")
     base = read_rows(found["base"])
+    sft = read_rows(found["sft"]) if "sft" in found else None
     ids = sorted(base)
     table = {}
     for method, path in found.items():
@@ -66,10 +67,12 @@ def summarise(results: Path = RESULTS, split: str = "val") -> dict:
             values = np.array([float(rows[i][metric]) for i in ids])
             entry[metric] = float(values.mean())
             entry[f"{metric}_ci"] = bootstrap(values)
-            if method != "base":
-                diff = values - np.array([float(base[i][metric]) for i in ids])
-                entry[f"{metric}_diff"] = float(diff.mean())
-                entry[f"{metric}_diff_ci"] = bootstrap(diff)
+            for ref_name, ref, key in (("base", base, "diff"), ("sft", sft, "vs_sft")):
+                if ref is None or method in ("base", ref_name):
+                    continue
+                diff = values - np.array([float(ref[i][metric]) for i in ids])
+                entry[f"{metric}_{key}"] = float(diff.mean())
+                entry[f"{metric}_{key}_ci"] = bootstrap(diff)
         table[method] = entry
     return table
 
@@ -82,26 +85,27 @@ SPLIT_NOTES = {
 
 def markdown(table: dict, split: str = "val") -> str:
     lines = [
-        "| method | F1 | EM | marker | words | F1 - BASE | EM - BASE |",
-        "|---|---|---|---|---|---|---|",
+        "| method | F1 | EM | marker | words | F1 - BASE | EM - BASE | F1 - SFT | EM - SFT |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
 
     def pct(entry: dict, key: str) -> str:
         low, high = entry[f"{key}_ci"]
         return f"{100 * entry[key]:.1f} [{100 * low:.1f}, {100 * high:.1f}]"
 
-    def diff(entry: dict, key: str) -> str:
-        if f"{key}_diff" not in entry:
+    def diff(entry: dict, key: str, ref: str = "diff") -> str:
+        if f"{key}_{ref}" not in entry:
             return ""
-        low, high = entry[f"{key}_diff_ci"]
-        return f"{100 * entry[f'{key}_diff']:+.1f} [{100 * low:+.1f}, {100 * high:+.1f}]"
+        low, high = entry[f"{key}_{ref}_ci"]
+        return f"{100 * entry[f'{key}_{ref}']:+.1f} [{100 * low:+.1f}, {100 * high:+.1f}]"
 
     for entry in table.values():
         words_low, words_high = entry["words_ci"]
         lines.append(
             f"| {entry['label']} | {pct(entry, 'f1')} | {pct(entry, 'em')} | "
             f"{100 * entry['format']:.0f}% | {entry['words']:.1f} [{words_low:.1f}, "
-            f"{words_high:.1f}] | {diff(entry, 'f1')} | {diff(entry, 'em')} |"
+            f"{words_high:.1f}] | {diff(entry, 'f1')} | {diff(entry, 'em')} | "
+            f"{diff(entry, 'f1', 'vs_sft')} | {diff(entry, 'em', 'vs_sft')} |"
         )
     n = next(iter(table.values()))["n"]
     lines.append("")

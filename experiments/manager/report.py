@@ -36,6 +36,9 @@ def summarise(results: Path = RESULTS) -> dict:
         rows = read_rows(path)
         ids = sorted(rows) if base_ids is None else base_ids
         base_ids = ids
+        missing = set(ids) - set(rows)
+        if missing:
+            raise ValueError(f"{path}: {len(missing)} facts missing (e.g. {min(missing)})")
         entry = {"label": label, "n": len(ids)}
         for metric in METRICS:
             values = np.array([float(rows[i][metric]) for i in ids])
