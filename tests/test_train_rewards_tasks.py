@@ -89,6 +89,18 @@ def answer_task() -> AnswerTask:
     return task
 
 
+def test_a_task_builds_only_the_parts_asked_for(answer_task):
+    config = load_config(
+        preset="cpu-tiny", overrides=["data.max_train_rows=6", "data.max_val_rows=4"]
+    )
+    val_only = make_task(config, parts=("val",))
+    assert val_only.train_rows == [] and set(val_only.envs) == {"val"}
+    assert [r.row_id for r in val_only.val_rows] == [r.row_id for r in answer_task.val_rows]
+    assert [r.prompt for r in val_only.val_rows] == [r.prompt for r in answer_task.val_rows]
+    with pytest.raises(ValueError, match=r"unknown task parts \['test'\]"):
+        make_task(config, parts=("test",))
+
+
 def test_answer_rows_are_capped_chat_prompts(answer_task):
     assert len(answer_task.train_rows) == 6
     assert len(answer_task.val_rows) == 4

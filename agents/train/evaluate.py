@@ -23,7 +23,9 @@ def evaluate_checkpoint(
         model=dataclasses.replace(config.model, name=model, lora=False),
         train=dataclasses.replace(config.train, init_checkpoint=None),
     )
-    task = make_task(config)
+    if split not in ("train", "val"):
+        raise ValueError(f"split must be 'train' or 'val', got {split!r}")
+    task = make_task(config, parts=(split,))
     policy, tokenizer = load_base_model(config)
     scratch = Path(out).parent if out else Path(config.output_dir)
     validator = Validator(config, task, RunLogger(scratch, tensorboard=False))

@@ -120,8 +120,14 @@ class Task:
     train_rows: list[TrainRow]
     val_rows: list[TrainRow]
 
-    def __init__(self, config: RunConfig):
+    def __init__(self, config: RunConfig, parts: Sequence[str] = ("train", "val")):
+        """``parts`` names the row sets to build (``train``, ``val``); the others stay empty,
+        which spares building banks that an evaluation never reads."""
+        unknown = set(parts) - {"train", "val"}
+        if unknown:
+            raise ValueError(f"unknown task parts {sorted(unknown)}: expected 'train' and/or 'val'")
         self.config = config
+        self.parts = tuple(parts)
         self._rows: dict[str, TrainRow] = {}
         self._backends: dict[str, Any] = {}
 
@@ -131,16 +137,19 @@ class Task:
     def _build_rows(self) -> None:
         """``train_rows`` and ``val_rows`` from the configured splits (capped, seeded)."""
         config, data = self.config, self.config.data
-        self.train_rows = self._register(
-            self._rows_for("train", load_split(config, data.train_split, extra_synth=True)),
-            data.max_train_rows,
-            config.seed,
-        )
-        self.val_rows = self._register(
-            self._rows_for("val", load_split(config, data.val_split)),
-            data.max_val_rows,
-            config.seed + 1,
-        )
+        self.train_rows, self.val_rows = [], []
+        if "train" in self.parts:
+            self.train_rows = self._register(
+                self._rows_for("train", load_split(config, data.train_split, extra_synth=True)),
+                data.max_train_rows,
+                config.seed,
+            )
+        if "val" in self.parts:
+            self.val_rows = self._register(
+                self._rows_for("val", load_split(config, data.val_split)),
+                data.max_val_rows,
+                config.seed + 1,
+            )
 
     def _register(self, rows: list[TrainRow], cap: int | None, seed: int) -> list[TrainRow]:
         if cap is not None and len(rows) > cap:
@@ -179,8 +188,8 @@ class AnswerTask(Task):
 
     agent = "answer"
 
-    def __init__(self, config: RunConfig):
-        super().__init__(config)
+    def __init__(self, config: RunConfig, parts: Sequence[str] = ("train", "val")):
+        super().__init__(config, parts)
         self.envs: dict[str, AnswerAgentEnv] = {}
         self._build_rows()
         self.judge = None
@@ -283,8 +292,8 @@ class ManagerTask(Task):
 
     agent = "manager"
 
-    def __init__(self, config: RunConfig):
-        super().__init__(config)
+    def __init__(self, config: RunConfig, parts: Sequence[str] = ("train", "val")):
+        super().__init__(config, parts)
         self.envs: dict[str, MemoryManagerEnv] = {}
         self._build_rows()
 
@@ -406,5 +415,7 @@ class ManagerTask(Task):
         return results
 
 
-def make_task(config: RunConfig) -> Task:
-    return AnswerTask(config) if config.data.agent == "answer" else ManagerTask(config)
+def make_task(config: RunConfig, parts: Sequence[str] = ("train", "val")) -> Task:
+    """The task of ``config.data.agent`` with the row sets named in ``parts``."""
+    cls = AnswerTask if config.data.agent == "answer" else ManagerTask
+    return cls(config, parts)

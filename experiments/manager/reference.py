@@ -20,7 +20,7 @@ OVERRIDES = ["data.agent=manager", "data.dataset=synth", "reward.metric=em", "sf
 
 def main() -> None:
     config = load_config(preset="cpu-smollm2", overrides=OVERRIDES)
-    task = make_task(config)
+    task = make_task(config, parts=("val",))
     env = task.envs["val"]
     rows = task.val_rows
     add_all = []
