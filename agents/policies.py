@@ -89,20 +89,12 @@ class LLMAnswerPolicy(_PromptPolicy):
     default_params = SamplingParams(max_new_tokens=128)
     default_prompt_fn = staticmethod(answer_messages_from_observation)
 
-    def __init__(
-        self,
-        backend: LLMBackend,
-        params: SamplingParams | None = None,
-        *,
-        prompt_fn: PromptFn | None = None,
-        use_env_prompt: bool = False,
-        distill: bool = True,
-    ):
+    def __init__(self, *args: Any, distill: bool = True, **kwargs: Any):
         """``distill=False`` uses the prompt without memory distillation (answer line only),
-        for checkpoints trained with ``data.distillation=false``."""
-        if prompt_fn is None and not distill:
-            prompt_fn = partial(answer_messages_from_observation, distill=False)
-        super().__init__(backend, params, prompt_fn=prompt_fn, use_env_prompt=use_env_prompt)
+        for checkpoints trained with ``data.distillation=false``; the rest as the base class."""
+        if kwargs.get("prompt_fn") is None and not distill:
+            kwargs["prompt_fn"] = partial(answer_messages_from_observation, distill=False)
+        super().__init__(*args, **kwargs)
         self.distill = distill
 
     def answer(
