@@ -25,7 +25,7 @@ METHODS = {
     "grpo_s1": "GRPO (from SFT), seed 1",
     "ppo": "PPO (from SFT), seed 0",
     "ppo_s1": "PPO (from SFT), seed 1",
-    "grpo_long": "GRPO (from SFT), 36 steps",
+    "grpo_long": "GRPO (from SFT), 36 steps, final checkpoint",
     "grpo_base": "GRPO (from BASE, shaped reward)",
     "sft_nodistill": "SFT without memory distillation",
     "grpo_both": "GRPO answer agent on banks of the GRPO manager",
