@@ -1,4 +1,4 @@
-"""The BASE / SFT / GRPO table of the Memory Manager experiment, with bootstrap CIs.
+"""The BASE / SFT / GRPO / PPO table of the Memory Manager experiment, with bootstrap CIs.
 
 Reads ``experiments/results/manager/<method>_val.jsonl`` (per-fact outputs and scores on the
 synthetic validation conversations) and writes ``results.md`` / ``results.json`` next to them.
@@ -22,6 +22,7 @@ METHODS = {
     "base": "BASE (untrained SmolLM2-135M)",
     "sft": "SFT (ideal operations)",
     "grpo": "GRPO (from SFT)",
+    "ppo": "PPO (from SFT)",
 }
 METRICS = ("reward", "ideal_match", "invalid", "add", "update", "delete", "noop")
 

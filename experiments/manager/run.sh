@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Memory Manager on synthetic dialogues (SmolLM2-135M + LoRA): BASE vs SFT on the generator's
-# ideal operations vs GRPO from SFT. Reward: the frozen extractive answerer's EM on the
+# ideal operations vs GRPO and PPO from SFT. Reward: the frozen extractive answerer's EM on the
 # questions linked to the fact, after applying the operation to the banks before it.
 set -euo pipefail
 OUT=${OUT:-runs/exp}
@@ -20,3 +20,9 @@ cp "$OUT/manager-sft/val_last.jsonl" "$R/sft_val.jsonl"
   train.micro_batch_size=4 train.learning_rate=1.0e-4 train.eval_every=0 train.save_every=5 \
   grpo.num_generations=4 --resume
 cp "$OUT/manager-grpo/val_last.jsonl" "$R/grpo_val.jsonl"
+[ -d "$OUT/manager-ppo/final" ] || memenv train --preset cpu-smollm2 algorithm=ppo \
+  output_dir=$OUT/manager-ppo $COMMON \
+  train.init_checkpoint=$OUT/manager-sft/best train.max_steps=10 train.batch_size=2 \
+  train.micro_batch_size=4 train.learning_rate=1.0e-4 train.eval_every=0 train.save_every=5 \
+  ppo.rollouts_per_prompt=4 ppo.ppo_epochs=2 --resume
+cp "$OUT/manager-ppo/val_last.jsonl" "$R/ppo_val.jsonl"
