@@ -14,15 +14,12 @@ COMMON="data.agent=manager data.dataset=synth reward.metric=em sft.teacher=ideal
   output_dir=$OUT/manager-sft $COMMON train.max_steps=24 train.learning_rate=3.0e-4 \
   train.eval_every=0 train.save_every=8 --resume
 cp "$OUT/manager-sft/val_last.jsonl" "$R/sft_val.jsonl"
+# GRPO and PPO from the SFT checkpoint: same rows, steps, batch and learning rate.
+RL="$COMMON train.init_checkpoint=$OUT/manager-sft/best train.max_steps=10 train.batch_size=2 \
+  train.micro_batch_size=4 train.learning_rate=1.0e-4 train.eval_every=0 train.save_every=5"
 [ -d "$OUT/manager-grpo/final" ] || memenv train --preset cpu-smollm2 algorithm=grpo \
-  output_dir=$OUT/manager-grpo $COMMON \
-  train.init_checkpoint=$OUT/manager-sft/best train.max_steps=10 train.batch_size=2 \
-  train.micro_batch_size=4 train.learning_rate=1.0e-4 train.eval_every=0 train.save_every=5 \
-  grpo.num_generations=4 --resume
+  output_dir=$OUT/manager-grpo $RL grpo.num_generations=4 --resume
 cp "$OUT/manager-grpo/val_last.jsonl" "$R/grpo_val.jsonl"
 [ -d "$OUT/manager-ppo/final" ] || memenv train --preset cpu-smollm2 algorithm=ppo \
-  output_dir=$OUT/manager-ppo $COMMON \
-  train.init_checkpoint=$OUT/manager-sft/best train.max_steps=10 train.batch_size=2 \
-  train.micro_batch_size=4 train.learning_rate=1.0e-4 train.eval_every=0 train.save_every=5 \
-  ppo.rollouts_per_prompt=4 ppo.ppo_epochs=2 --resume
+  output_dir=$OUT/manager-ppo $RL ppo.rollouts_per_prompt=4 ppo.ppo_epochs=2 --resume
 cp "$OUT/manager-ppo/val_last.jsonl" "$R/ppo_val.jsonl"
