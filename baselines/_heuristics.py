@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from memenv.memory import MemoryBank
+from memenv.memory import MemoryBank, MemoryEntry
 from memenv.memory.tokenize import tokenize
 from memenv.parsing import ParsedOp, parse_manager_output
 
@@ -220,6 +220,32 @@ def day_of(date_str: str) -> str:
     """The day part of a LoCoMo session date ("1:56 pm on 8 May, 2023" -> "8 May, 2023")."""
     head, sep, tail = date_str.rpartition(" on ")
     return tail.strip() if sep else date_str.strip()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a manager policy reads from one MemoryManager observation and its info."""
+
+    fact: str
+    speaker: str
+    date: str
+    shown: list[MemoryEntry]
+    scores: list[float]
+    conversation_id: str | None
+
+
+def decision_of(observation: Mapping[str, str], info: Mapping[str, Any]) -> Decision | None:
+    """The decision to make, or ``None`` after the last fact (every field is empty then)."""
+    if not observation.get("fact") and not observation.get("speaker"):
+        return None
+    return Decision(
+        observation.get("fact", ""),
+        observation.get("speaker", ""),
+        observation.get("date", ""),
+        list(info.get("shown_memories", ())),
+        list(info.get("shown_scores", ())),
+        info.get("conversation_id"),
+    )
 
 
 def ops_action(ops: Sequence[ParsedOp]) -> dict[str, Any] | str:

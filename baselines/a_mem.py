@@ -21,9 +21,18 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from baselines._heuristics import NEUTRAL, TIME_WORDS, BankRegistry, clip, content_tokens, read
-from baselines.base import MemorySystem, register_manager
+from baselines._heuristics import (
+    NEUTRAL,
+    TIME_WORDS,
+    BankRegistry,
+    Decision,
+    clip,
+    content_tokens,
+    decision_of,
+    read,
+)
 from memenv.memory import MemoryBank, MemoryEntry
+from memenv.systems import MemorySystem, register_manager
 
 Links = dict[str, list[str]]
 """entry id -> linked entry ids (creation links first, then notes that linked to it later)."""
@@ -61,14 +70,19 @@ class AMemPolicy:
         self.n_keywords = n_keywords
 
     def act(self, observation: dict[str, str], info: dict[str, Any]) -> dict[str, Any]:
-        fact = self.env.current_fact
-        if fact is None:
+        d = decision_of(observation, info)
+        if d is None:
             return {"op": 3, "target": 0, "text": ""}
-        keywords, tags = keywords_and_tags(fact.text, fact.speaker, self.n_keywords)
-        text = note_text(fact.text, keywords, tags)
-        bank = self.env.banks.get(fact.speaker)
+        keywords, tags = keywords_and_tags(d.fact, d.speaker, self.n_keywords)
+        text = note_text(d.fact, keywords, tags)
+        self.link_next_note(d, keywords, tags)
+        return {"op": 0, "target": 0, "text": text}
+
+    def link_next_note(self, d: Decision, keywords: list[str], tags: list[str]) -> None:
+        """Record the links of the note that the next ADD of ``d.speaker`` creates."""
+        bank = self.env.unwrapped.memory_bank(d.speaker)
         if bank is not None:
-            links = self.registry.for_bank(self.env.conversation.id, fact.speaker, bank)
+            links = self.registry.for_bank(d.conversation_id or "", d.speaker, bank)
             new_id = bank.next_id  # the id this ADD gets (ADD of a clipped text cannot fail)
             # Nearest by the note's keywords and tags: the full fact would match every note of
             # the speaker on the name alone.
@@ -77,7 +91,6 @@ class AMemPolicy:
             links[new_id] = list(near)
             for other in near:
                 links.setdefault(other, []).append(new_id)
-        return {"op": 0, "target": 0, "text": text}
 
 
 def retrieve_linked(

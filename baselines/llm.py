@@ -17,7 +17,7 @@ Three memory systems decide with an LLM:
 or none of its operations is usable, it falls back to ``ADD <fact>`` and counts the fallback.
 
 **Choosing the backend.** The backend is picked on the command line, not at registration: each
-registered factory returns a :class:`~baselines.base.MemorySystem` with
+registered factory returns a :class:`~memenv.systems.MemorySystem` with
 ``extra["needs_llm"] = True`` and an empty :class:`LLMSlot` in ``extra["llm"]``; the evaluation
 pipeline builds the backend from ``--llm`` and calls ``system.extra["llm"].attach(backend,
 params)`` before building banks. From Python, :func:`make_llm_memory_system(name, backend)`
@@ -40,12 +40,13 @@ from typing import Any
 from agents.llm.base import Completion, LLMBackend, Prompt, SamplingParams
 from agents.policies import LLMAnswerPolicy, LLMManagerPolicy
 from agents.prompts import manager_messages
-from baselines._heuristics import BankRegistry, clip, ops_action
+from baselines._heuristics import BankRegistry, clip, decision_of, ops_action
 from baselines.a_mem import AMemPolicy, Links, _retrieve_from_extra, keywords_and_tags, note_text
-from baselines.base import MANAGERS, MemorySystem, register_manager
 from baselines.mem0 import Mem0Policy
+from memenv.answerers import register_answerer
 from memenv.memory import MemoryEntry
 from memenv.parsing import ParsedOp, parse_answer_output, parse_manager_output
+from memenv.systems import MemorySystem, register_manager
 
 MANAGER_PARAMS = SamplingParams(max_new_tokens=256)
 ANSWER_PARAMS = SamplingParams(max_new_tokens=128)
@@ -249,26 +250,22 @@ class AMemLLMPolicy(AMemPolicy):
         self.decider = decider
 
     def act(self, observation: dict[str, str], info: dict[str, Any]) -> dict[str, Any] | str:
-        fact = self.env.current_fact
-        if fact is None:
+        d = decision_of(observation, info)
+        if d is None:
             return {"op": 3, "target": 0, "text": ""}
-        shown = list(self.env.shown)
         # The LLM sees the notes' fact part (keywords/tags are derived, not decided).
-        plain = [replace(m, text=m.text.split(" | keywords: ")[0]) for m in shown]
-        ops = self.decider.decide(
-            fact.text, fact.speaker, fact.date_str, plain, self.env.shown_scores
-        )
+        plain = [replace(m, text=m.text.split(" | keywords: ")[0]) for m in d.shown]
+        ops = self.decider.decide(d.fact, d.speaker, d.date, plain, d.scores)
         out: list[ParsedOp] = []
         linked = False
         for op in ops:
-            if op.op == "ADD" and not linked:
-                # AMemPolicy.act links the note that the next ADD creates.
-                super().act(observation, info)
-                keywords, tags = keywords_and_tags(op.text, fact.speaker, self.n_keywords)
-                out.append(replace(op, text=note_text(op.text, keywords, tags)))
-                linked = True
-            elif op.op in ("ADD", "UPDATE"):
-                keywords, tags = keywords_and_tags(op.text, fact.speaker, self.n_keywords)
+            if op.op in ("ADD", "UPDATE"):
+                keywords, tags = keywords_and_tags(op.text, d.speaker, self.n_keywords)
+                if op.op == "ADD" and not linked:
+                    # The links of the fact's own note, for the note this ADD creates.
+                    fact_keywords, fact_tags = keywords_and_tags(d.fact, d.speaker, self.n_keywords)
+                    self.link_next_note(d, fact_keywords, fact_tags)
+                    linked = True
                 out.append(replace(op, text=note_text(op.text, keywords, tags)))
             else:
                 out.append(op)
@@ -280,29 +277,49 @@ def _slot_of(extra: dict[str, Any]) -> LLMSlot:
     return extra["llm"]
 
 
-def make_llm_manager() -> MemorySystem:
+def _with_backend(
+    system: MemorySystem, backend: LLMBackend | None, params: SamplingParams | None
+) -> MemorySystem:
+    if backend is not None:
+        _slot_of(system.extra).attach(backend, params)
+    return system
+
+
+def make_llm_manager(
+    backend: LLMBackend | None = None, params: SamplingParams | None = None
+) -> MemorySystem:
     """``llm``: the Memory-R1 manager (the LLM's Mem0-style JSON, applied by the env)."""
     extra: dict[str, Any] = {"needs_llm": True, "llm": LLMSlot()}
-    return MemorySystem(
+    system = MemorySystem(
         "llm",
         lambda env: CountingManagerPolicy(_slot_of(extra)),
         description="Memory-R1 manager: the LLM writes Mem0-style JSON operations",
         extra=extra,
     )
+    return _with_backend(system, backend, params)
 
 
-def make_mem0_llm() -> MemorySystem:
+def make_mem0_llm(
+    backend: LLMBackend | None = None, params: SamplingParams | None = None
+) -> MemorySystem:
     """``mem0-llm``: Mem0 over the top-5 shown memories, deciding with the LLM."""
     extra: dict[str, Any] = {"needs_llm": True, "llm": LLMSlot()}
-    return MemorySystem(
+    system = MemorySystem(
         "mem0-llm",
         lambda env: Mem0Policy(env, LLMDecider(_slot_of(extra))),
         description="Mem0's ADD/UPDATE/DELETE/NOOP decided by the LLM (fallback: ADD)",
         extra=extra,
     )
+    return _with_backend(system, backend, params)
 
 
-def make_a_mem_llm(n_links: int = 5, n_keywords: int = 5, expand_top: int = 5) -> MemorySystem:
+def make_a_mem_llm(
+    backend: LLMBackend | None = None,
+    params: SamplingParams | None = None,
+    n_links: int = 5,
+    n_keywords: int = 5,
+    expand_top: int = 5,
+) -> MemorySystem:
     """``a-mem-llm``: A-Mem notes and linked retrieval, operations decided by the LLM."""
     extra: dict[str, Any] = {
         "needs_llm": True,
@@ -311,7 +328,7 @@ def make_a_mem_llm(n_links: int = 5, n_keywords: int = 5, expand_top: int = 5) -
         "n_links": n_links,
         "expand_top": expand_top,
     }
-    return MemorySystem(
+    system = MemorySystem(
         "a-mem-llm",
         lambda env: AMemLLMPolicy(
             env,
@@ -324,9 +341,10 @@ def make_a_mem_llm(n_links: int = 5, n_keywords: int = 5, expand_top: int = 5) -
         description="A-Mem notes and links; ADD/UPDATE/DELETE/NOOP decided by the LLM",
         extra=extra,
     )
+    return _with_backend(system, backend, params)
 
 
-LLM_MANAGERS: dict[str, Callable[[], MemorySystem]] = {
+LLM_MANAGERS: dict[str, Callable[..., MemorySystem]] = {
     "llm": make_llm_manager,
     "mem0-llm": make_mem0_llm,
     "a-mem-llm": make_a_mem_llm,
@@ -344,13 +362,11 @@ def make_llm_memory_system(
     name: str, backend: LLMBackend, params: SamplingParams | None = None
 ) -> MemorySystem:
     """The registered LLM memory system ``name`` with ``backend`` attached."""
-    if name not in MANAGERS:
-        raise ValueError(f"unknown manager {name!r}; known: {', '.join(sorted(MANAGERS))}")
-    system = MANAGERS[name]()
-    if not needs_llm(system):
-        raise ValueError(f"manager {name!r} does not use an LLM")
-    _slot_of(system.extra).attach(backend, params)
-    return system
+    if name not in LLM_MANAGERS:
+        raise ValueError(
+            f"manager {name!r} does not use an LLM; LLM managers: {sorted(LLM_MANAGERS)}"
+        )
+    return LLM_MANAGERS[name](backend, params)
 
 
 # ---------------------------------------------------------------------- answerer
@@ -388,3 +404,6 @@ class LLMAnswerer(LLMAnswerPolicy):
         self.last_has_marker = [parse_answer_output(t).has_marker for t in self.last_raw]
         self.stats.unparsed += self.last_has_marker.count(False)
         return results
+
+
+register_answerer("llm", LLMAnswerer)

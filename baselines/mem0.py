@@ -37,16 +37,17 @@ from baselines._heuristics import (
     SINGLE_VALUED,
     Reading,
     clip,
+    decision_of,
     jaccard,
     merge_texts,
     ops_action,
     primary_op,
     read,
 )
-from baselines.base import MemorySystem, register_manager
 from memenv.data.records import OPERATIONS, Conversation
 from memenv.memory import MemoryEntry
 from memenv.parsing import ParsedOp, parse_manager_output
+from memenv.systems import MemorySystem, register_manager
 
 
 class Decider(Protocol):
@@ -167,22 +168,19 @@ class HeuristicDecider:
 
 
 class Mem0Policy:
-    """Acts on ``env.current_fact`` and ``env.shown`` through a decider (heuristic by default)."""
+    """Decides from the observation's fact and the shown memories of ``info`` through a decider
+    (the rule decider by default)."""
 
     name = "mem0"
 
-    def __init__(self, env: Any, decider: Decider | None = None):
-        self.env = env
+    def __init__(self, env: Any = None, decider: Decider | None = None):
         self.decider: Decider = decider or HeuristicDecider()
 
     def act(self, observation: dict[str, str], info: dict[str, Any]) -> dict[str, Any] | str:
-        fact = self.env.current_fact
-        if fact is None:
+        d = decision_of(observation, info)
+        if d is None:
             return {"op": 3, "target": 0, "text": ""}
-        ops = self.decider.decide(
-            fact.text, fact.speaker, fact.date_str, list(self.env.shown), self.env.shown_scores
-        )
-        return ops_action(ops)
+        return ops_action(self.decider.decide(d.fact, d.speaker, d.date, d.shown, d.scores))
 
 
 def make_mem0(decider: Decider | None = None) -> MemorySystem:
@@ -254,7 +252,7 @@ def measure_ops(
         done = False
         while not done:
             fact = env.current_fact
-            shown = list(env.shown)
+            shown = list(info["shown_memories"])
             action = policy.act(obs, info)
             obs, _, done, _, info = env.step(action)
             stats.invalid += bool(info["invalid_action"])

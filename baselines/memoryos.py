@@ -41,13 +41,14 @@ from baselines._heuristics import (
     BankRegistry,
     clip,
     day_of,
+    decision_of,
     jaccard,
     ops_action,
     read,
 )
-from baselines.base import MemorySystem, register_manager
 from memenv.memory import MemoryBank, MemoryEntry
 from memenv.parsing import ParsedOp
+from memenv.systems import MemorySystem, register_manager
 
 
 @dataclass
@@ -113,14 +114,14 @@ class MemoryOSPolicy:
         self.cfg = cfg
 
     def act(self, observation: dict[str, str], info: dict[str, Any]) -> dict[str, Any] | str:
-        fact = self.env.current_fact
-        if fact is None:
+        d = decision_of(observation, info)
+        if d is None:
             return {"op": 3, "target": 0, "text": ""}
-        page = Page("", fact.text.strip(), day_of(fact.date_str), _topic(fact.text, fact.speaker))
-        bank = self.env.banks.get(fact.speaker)
+        page = Page("", d.fact.strip(), day_of(d.date), _topic(d.fact, d.speaker))
+        bank = self.env.unwrapped.memory_bank(d.speaker)
         if bank is None:  # a speaker outside the conversation's two: just store the page
             return {"op": 0, "target": 0, "text": page.label("short")}
-        tiers = self.registry.for_bank(self.env.conversation.id, fact.speaker, bank)
+        tiers = self.registry.for_bank(d.conversation_id or "", d.speaker, bank)
         tiers.step += 1
         page.entry_id = bank.next_id  # the id this ADD gets (a clipped text cannot be rejected)
         tiers.short.append(page)
@@ -132,9 +133,9 @@ class MemoryOSPolicy:
             tiers.mid[old.entry_id] = segment
             tiers.pending[old.entry_id] = old.label(f"mid:{segment.name}")
             if heat(segment, tiers.step, self.cfg) >= self.cfg.promote_heat:
-                self._promote(tiers, segment, fact.speaker)
+                self._promote(tiers, segment, d.speaker)
         ops = [ParsedOp("ADD", None, page.label("short"))]
-        for local, shown in enumerate(self.env.shown):
+        for local, shown in enumerate(d.shown):
             text = tiers.pending.pop(shown.id, None)
             if text is not None and text != shown.text:
                 ops.append(ParsedOp("UPDATE", str(local), text))

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from baselines._heuristics import clip, day_of
-from baselines.base import MemorySystem, register_manager
+from baselines._heuristics import clip, day_of, decision_of
+from memenv.systems import MemorySystem, register_manager
 
 
 class RagTurnsPolicy:
@@ -26,30 +26,30 @@ class RagTurnsPolicy:
             raise ValueError(f"chunk_turns must be >= 1, got {chunk_turns}")
         self.env = env
         self.chunk_turns = chunk_turns
-        # speaker -> (entry id of the open chunk, its session, turns in it)
-        self._open: dict[str, tuple[str, int, int]] = {}
+        # speaker -> (entry id of the open chunk, its session date, turns in it)
+        self._open: dict[str, tuple[str, str, int]] = {}
 
     def act(self, observation: dict[str, str], info: dict[str, Any]) -> dict[str, Any]:
-        fact = self.env.current_fact
-        if fact is None:
+        d = decision_of(observation, info)
+        if d is None:
             return {"op": 3, "target": 0, "text": ""}
-        if self.env.fact_index == 0:
+        if info.get("fact_index") == 0:
             self._open.clear()
-        line = f"{fact.speaker}: {fact.text}"
-        shown_ids = [m.id for m in self.env.shown]
-        chunk = self._open.get(fact.speaker)
+        line = f"{d.speaker}: {d.fact}"
+        shown_ids = [m.id for m in d.shown]
+        chunk = self._open.get(d.speaker)
         if chunk is not None:
             entry_id, session, count = chunk
-            if session == fact.session_index and count < self.chunk_turns and entry_id in shown_ids:
-                old = self.env.banks[fact.speaker].get(entry_id)
+            if session == d.date and count < self.chunk_turns and entry_id in shown_ids:
+                old = d.shown[shown_ids.index(entry_id)]
                 text = f"{old.text}\n{line}"
                 if len(text) <= 1900:
-                    self._open[fact.speaker] = (entry_id, session, count + 1)
+                    self._open[d.speaker] = (entry_id, session, count + 1)
                     return {"op": 1, "target": shown_ids.index(entry_id), "text": text}
-        bank = self.env.banks.get(fact.speaker)
+        bank = self.env.unwrapped.memory_bank(d.speaker)
         if bank is not None and self.chunk_turns > 1:
-            self._open[fact.speaker] = (bank.next_id, fact.session_index, 1)
-        return {"op": 0, "target": 0, "text": clip(f"[{day_of(fact.date_str)}] {line}")}
+            self._open[d.speaker] = (bank.next_id, d.date, 1)
+        return {"op": 0, "target": 0, "text": clip(f"[{day_of(d.date)}] {line}")}
 
 
 def make_rag_turns(chunk_turns: int = 1) -> MemorySystem:

@@ -22,11 +22,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from baselines._heuristics import clip, day_of, ops_action
-from baselines.base import MemorySystem, register_manager
+from baselines._heuristics import clip, day_of, decision_of, ops_action
 from baselines.mem0 import Decider, HeuristicDecider
 from memenv.memory import MemoryBank, MemoryEntry
 from memenv.parsing import ParsedOp
+from memenv.systems import MemorySystem, register_manager
 
 _VALIDITY = re.compile(r"\s*\(valid from (?P<start>[^()]*?)(?: until (?P<end>[^()]*))?\)\s*$")
 
@@ -49,30 +49,28 @@ class ZepPolicy:
 
     name = "zep"
 
-    def __init__(self, env: Any, decider: Decider | None = None):
-        self.env = env
+    def __init__(self, env: Any = None, decider: Decider | None = None):
         self.decider: Decider = decider or HeuristicDecider()
 
     def act(self, observation: dict[str, str], info: dict[str, Any]) -> dict[str, Any] | str:
-        fact = self.env.current_fact
-        if fact is None:
+        d = decision_of(observation, info)
+        if d is None:
             return {"op": 3, "target": 0, "text": ""}
-        day = day_of(fact.date_str)
-        valid = [i for i, m in enumerate(self.env.shown) if not is_closed(m.text)]
+        day = day_of(d.date)
+        valid = [i for i, m in enumerate(d.shown) if not is_closed(m.text)]
         view = [
-            dataclasses.replace(self.env.shown[i], text=split_validity(self.env.shown[i].text)[0])
-            for i in valid
+            dataclasses.replace(d.shown[i], text=split_validity(d.shown[i].text)[0]) for i in valid
         ]
-        scores = [self.env.shown_scores[i] for i in valid]
-        decided = self.decider.decide(fact.text, fact.speaker, fact.date_str, view, scores)
+        scores = [d.scores[i] for i in valid]
+        decided = self.decider.decide(d.fact, d.speaker, d.date, view, scores)
         if all(op.op == "NOOP" for op in decided):
             return {"op": 3, "target": 0, "text": ""}
-        new = ParsedOp("ADD", None, clip(f"{fact.text.strip()} (valid from {day})"))
+        new = ParsedOp("ADD", None, clip(f"{d.fact.strip()} (valid from {day})"))
         closes: list[ParsedOp] = []
         for op in decided:
             if op.op in ("UPDATE", "DELETE") and op.target is not None:
                 local = valid[int(op.target)]
-                old, start, _ = split_validity(self.env.shown[local].text)
+                old, start, _ = split_validity(d.shown[local].text)
                 since = f"valid from {start} until {day}" if start else f"valid until {day}"
                 closed = ParsedOp("UPDATE", str(local), clip(f"{old.strip()} ({since})"))
                 if closed not in closes:

@@ -1,12 +1,14 @@
 """Scripted reference policies for the MemoryManager environment.
 
-A policy is any object with ``act(observation, info) -> action``. These three need no model and
-serve as defaults and reference points: store everything, act at random, and (synthetic data
-only) follow the generator's ideal operations. Memory-system baselines live in ``baselines/``.
+A policy is any object with ``act(observation, info) -> action``. These need no model and serve
+as defaults and reference points: store everything, store nothing, act at random, update the
+most related memory with everything (a reward-hacking probe), and (synthetic data only) follow
+the generator's ideal operations. Memory-system baselines live in ``baselines/``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -43,30 +45,61 @@ class RandomPolicy:
         return {"op": op, "target": target, "text": ""}
 
 
-class IdealOpsPolicy:
-    """Follows the synthetic generator's ideal operation for each fact (an upper bound).
+class NoopPolicy:
+    """Stores nothing (the ``noop`` reference: an empty bank)."""
 
-    Needs the environment itself to find the memory a target dia_id refers to, so it is built
-    with the (unwrapped) environment: ``IdealOpsPolicy(env.unwrapped)``.
+    name = "noop"
+
+    def act(self, observation: dict[str, str], info: dict[str, Any]) -> dict[str, Any]:
+        return dict(NOOP_ACTION)
+
+
+class UpdateTopPolicy:
+    """UPDATEs the most related shown memory with every fact; ADDs when nothing is shown.
+
+    A probe for rewards that can be gamed by piling facts into a few memories: a sound reward
+    scores it no higher than ``add-all``.
+    """
+
+    name = "update-top"
+
+    def act(self, observation: dict[str, str], info: dict[str, Any]) -> dict[str, Any]:
+        if info.get("shown_memory_ids"):
+            return {"op": 1, "target": 0, "text": ""}
+        return {"op": 0, "target": 0, "text": ""}
+
+
+class IdealOpsPolicy:
+    """Follows the synthetic generator's ideal operation for each fact.
+
+    Built with the environment, whose documented hook ``ideal_action()`` turns the current
+    fact's ideal operation into an action: ``IdealOpsPolicy(env)``.
     """
 
     name = "oracle"
 
     def __init__(self, env: Any):
-        self.env = env
+        self.env = env.unwrapped if hasattr(env, "unwrapped") else env
 
     def act(self, observation: dict[str, str], info: dict[str, Any]) -> dict[str, Any]:
-        fact = self.env.current_fact
-        if fact is None or fact.ideal_op is None:
+        action = self.env.ideal_action()
+        if action is None:
             raise ValueError("IdealOpsPolicy needs facts with ideal operations (synthetic data)")
-        if fact.ideal_op in ("ADD", "NOOP"):
-            return {"op": 0 if fact.ideal_op == "ADD" else 3, "target": 0, "text": ""}
-        shown = info.get("shown_memory_ids", [])
-        bank = self.env.banks[fact.speaker]
-        for entry in bank.find_by_provenance(fact.ideal_target):
-            if entry.provenance and entry.provenance[0] == fact.ideal_target and entry.id in shown:
-                op = 1 if fact.ideal_op == "UPDATE" else 2
-                return {"op": op, "target": shown.index(entry.id), "text": ""}
-        # The memory to change is not among the shown ones: the best single action is to store
-        # the new fact (UPDATE) or do nothing (DELETE).
-        return {"op": 0 if fact.ideal_op == "UPDATE" else 3, "target": 0, "text": ""}
+        return action
+
+
+ManagerSpec = str | Policy | Callable[[Any], Policy]
+"""``"add-all"``, a policy, or a factory called with the environment (e.g. ``IdealOpsPolicy``)."""
+
+
+def make_manager(manager: ManagerSpec, env: Any) -> Policy:
+    """A policy for ``env`` from a :data:`ManagerSpec`."""
+    if manager == "add-all":
+        return AddAllPolicy()
+    if isinstance(manager, type):  # a policy class: construct it with the environment
+        return manager(env)
+    if isinstance(manager, Policy):
+        return manager
+    if callable(manager):
+        return manager(env)
+    raise ValueError(f"manager must be 'add-all', a policy or a policy factory, got {manager!r}")

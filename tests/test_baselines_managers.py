@@ -16,9 +16,9 @@ from baselines.rag_turns import make_rag_turns
 from baselines.zep import is_closed, retrieve_valid_first, split_validity
 from memenv.data.records import Conversation
 from memenv.data.registry import load_conversations
+from memenv.envs.banks import build_banks
 from memenv.envs.memory_manager import MemoryManagerEnv
 from memenv.memory import MemoryBank, MemoryEntry
-from memenv.pipeline import build_banks
 from memenv.policies import AddAllPolicy
 
 NAMES = ["add-all", "oracle", "rag-turns", "mem0", "a-mem", "zep", "memoryos"]

@@ -8,13 +8,13 @@ import gymnasium as gym
 import pytest
 
 from envs_registry import ENV_IDS
-from memenv.bench import percentile
-from memenv.bench.envs import VECTOR_IDS, ScriptedPolicy, write_longmemeval, write_msc
-from memenv.bench.report import format_report
-from memenv.bench.retrieval import ZipfText
-from memenv.cli import main
 from memenv.data.longmemeval import load_longmemeval
 from memenv.data.msc import load_msc
+from memenv_app.bench import percentile
+from memenv_app.bench.envs import VECTOR_IDS, ScriptedPolicy, write_longmemeval, write_msc
+from memenv_app.bench.report import format_report
+from memenv_app.bench.retrieval import ZipfText
+from memenv_app.cli import main
 from tests.env_cases import LOCOMO_FILE
 
 

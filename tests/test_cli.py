@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from memenv.cli import main
+from memenv_app.cli import main
 from tests.env_cases import LOCOMO_FILE
 
 
@@ -47,7 +47,7 @@ def test_malformed_file_is_a_clear_error(tmp_path, capsys):
 
 def test_demo_prints_a_results_table():
     out = subprocess.run(
-        [sys.executable, "-m", "memenv.cli", "demo", "--train-steps", "0"],
+        [sys.executable, "-m", "memenv_app.cli", "demo", "--train-steps", "0"],
         capture_output=True,
         text=True,
         check=True,

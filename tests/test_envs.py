@@ -10,7 +10,7 @@ import pytest
 import memenv  # noqa: F401
 from memenv.data.registry import load_conversations
 from memenv.envs import AnswerAgentEnv, MemoryManagerEnv
-from memenv.pipeline import build_banks
+from memenv.envs.banks import build_banks
 from memenv.policies import AddAllPolicy, IdealOpsPolicy
 from tests.env_cases import LOCOMO_FILE
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from memenv.cli import main
-from memenv.evaluation import EvalConfig, run_eval
-from memenv.evaluation.pipeline import bank_cache_key
+from memenv_app.cli import main
+from memenv_app.evaluation import EvalConfig, run_eval
+from memenv_app.evaluation.pipeline import bank_cache_key
 from tests.env_cases import LOCOMO_FILE
 
 SYNTH = {"n": 1}
@@ -208,7 +208,7 @@ def test_cache_keeps_the_side_state_that_retrieval_needs(tmp_path, manager):
     # The restored retrieve_fn reads the restored state, not a fresh empty one.
     from baselines import make_memory_system
     from memenv.data.registry import load_conversations
-    from memenv.evaluation.pipeline import load_or_build_banks
+    from memenv_app.evaluation.pipeline import load_or_build_banks
 
     convs = load_conversations("synth", split="val", synth_kwargs=SYNTH)
     system, _, hit, _ = load_or_build_banks(

@@ -15,11 +15,11 @@ import pytest
 
 from agents.llm.base import Completion, LLMBackend, Prompt, SamplingParams
 from baselines.llm import DiskCachedBackend, LLMDecider, LLMSlot, make_llm_memory_system
-from memenv.cli import main
-from memenv.evaluation import EvalConfig
-from memenv.evaluation.compare import compare_table
-from memenv.evaluation.pipeline import bank_cache_key
 from memenv.memory import MemoryBank
+from memenv_app.cli import main
+from memenv_app.evaluation import EvalConfig
+from memenv_app.evaluation.compare import compare_table
+from memenv_app.evaluation.pipeline import bank_cache_key
 
 SYNTH = '{"n": 1, "n_sessions": 2}'
 

@@ -6,20 +6,20 @@ from datetime import date
 
 import pytest
 
-from baselines.answerers import (
+from memenv.answerers import (
     ANSWERERS,
     NOT_MENTIONED,
     ExtractiveAnswerer,
     TopMemoryAnswerer,
     make_answerer,
 )
-from baselines.answerers.dates import (
+from memenv.answerers.dates import (
     explicit_date,
     memory_date,
     parse_timestamp,
     resolve_relative,
 )
-from baselines.answerers.extractive import question_type
+from memenv.answerers.extractive import question_type
 from memenv.memory import MemoryEntry
 
 STAMP = "1:56 pm on 8 May, 2023"

@@ -20,7 +20,7 @@ from agents.train.hf_common import latest_checkpoint, trainer_arguments
 from agents.train.logs import read_log
 from agents.train.model import load_base_model, trainable_parameters
 from agents.train.runner import train
-from memenv.cli import main
+from memenv_app.cli import main
 
 # Small and fast: 4 training rows, 2 validation rows, short completions, validation and export
 # only at the end. A 3-word limit on the length bonus splits the tiny model's random samples
@@ -177,7 +177,7 @@ def test_kill_and_resume(tmp_path):
         "train.eval_every=0",
         *[o for o in FAST if not o.startswith(("train.save_every", "train.eval_every"))],
     ]
-    cmd = [sys.executable, "-m", "memenv.cli", "train", "--preset", "cpu-tiny", *overrides]
+    cmd = [sys.executable, "-m", "memenv_app.cli", "train", "--preset", "cpu-tiny", *overrides]
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.Popen(
         cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True

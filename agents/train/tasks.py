@@ -31,8 +31,10 @@ from agents.llm.base import Message
 from agents.prompts import answer_messages_from_observation, manager_messages_from_observation
 from agents.train.config import RunConfig
 from agents.train.rewards import shaped_answer_reward
+from memenv.answerers import make_answerer
 from memenv.data.records import Conversation
 from memenv.envs import AnswerAgentEnv, ManagerState, MemoryManagerEnv
+from memenv.systems import make_memory_system
 
 
 @dataclass
@@ -74,21 +76,18 @@ def load_split(config: RunConfig, split: str, *, extra_synth: bool = False) -> l
 
 def _bank_system(name: str, backend_cache: dict[str, Any]) -> Any:
     """The MemorySystem that builds the banks: a baseline name or ``llm:SPEC``."""
-    from baselines import make_memory_system
-
     if name.startswith("llm:"):
         from agents.llm import SamplingParams, make_backend
-        from baselines.llm import make_llm_memory_system
 
         spec = name[4:]
         if spec not in backend_cache:
             backend_cache[spec] = make_backend(spec)
-        return make_llm_memory_system("llm", backend_cache[spec], SamplingParams(256))
+        return make_memory_system("llm", backend=backend_cache[spec], params=SamplingParams(256))
     return make_memory_system(name)
 
 
 def _build_banks(system: Any, conversations: Sequence[Conversation]) -> dict[str, Any]:
-    from memenv.pipeline import build_banks
+    from memenv.envs.banks import build_banks
 
     return {
         c.id: build_banks(c, system.make_policy, fact_source=system.fact_source)
@@ -299,7 +298,6 @@ class ManagerTask(Task):
 
     def _answer_fn(self) -> Any:
         name = self.config.reward.frozen_answerer
-        from baselines.answerers import make_answerer
 
         if name.startswith("llm:"):
             from agents.llm import SamplingParams, make_backend

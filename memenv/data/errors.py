@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def json_type_name(value: Any) -> str:
+    """The JSON name of a parsed value's type (``string``, ``array``, ...), for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    names = {str: "string", list: "array", dict: "object"}
+    return names.get(type(value), type(value).__name__)
+
 
 class DataFormatError(ValueError):
     """A dataset file does not have the expected structure.

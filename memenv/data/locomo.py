@@ -38,7 +38,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, NoReturn, overload
 
-from memenv.data.errors import DataFormatError, DatasetUnavailableError
+from memenv.data.errors import DataFormatError, DatasetUnavailableError, json_type_name
 from memenv.data.records import OPERATIONS, QA, Conversation, Fact, Session, Turn
 
 # "D:11:26" is a typo of "D11:26": the optional colon repairs it.
@@ -264,10 +264,6 @@ def _child(path: str, key: str | int) -> str:
     return f"{path}[{json.dumps(key, ensure_ascii=False)}]"
 
 
-def _kind(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
-
-
 class _Parser:
     """Parses one LoCoMo item; every error names ``source`` and the JSON path."""
 
@@ -279,12 +275,12 @@ class _Parser:
 
     def dict_(self, value: Any, path: str) -> dict:
         if not isinstance(value, dict):
-            self.fail(path, f"expected an object, got {_kind(value)}")
+            self.fail(path, f"expected an object, got {json_type_name(value)}")
         return value
 
     def list_(self, value: Any, path: str) -> list:
         if not isinstance(value, list):
-            self.fail(path, f"expected a list, got {_kind(value)}")
+            self.fail(path, f"expected a list, got {json_type_name(value)}")
         return value
 
     def str_(self, obj: dict, key: str, path: str) -> str:
@@ -292,13 +288,13 @@ class _Parser:
             self.fail(path, f"missing key {key!r}")
         value = obj[key]
         if not isinstance(value, str):
-            self.fail(_child(path, key), f"expected a string, got {_kind(value)}")
+            self.fail(_child(path, key), f"expected a string, got {json_type_name(value)}")
         return value
 
     def opt_str(self, obj: dict, key: str, path: str) -> str | None:
         value = obj.get(key)
         if value is not None and not isinstance(value, str):
-            self.fail(_child(path, key), f"expected a string, got {_kind(value)}")
+            self.fail(_child(path, key), f"expected a string, got {json_type_name(value)}")
         return value
 
     def scalar_text(self, value: Any, path: str) -> str:
@@ -309,7 +305,7 @@ class _Parser:
             return value
         if isinstance(value, int | float) and not isinstance(value, bool):
             return str(value)
-        self.fail(path, f"expected a string or a number, got {_kind(value)}")
+        self.fail(path, f"expected a string or a number, got {json_type_name(value)}")
 
     # -- conversation ------------------------------------------------------------------------
 
@@ -375,7 +371,7 @@ class _Parser:
         urls = self.list_(value, path)
         for i, url in enumerate(urls):
             if not isinstance(url, str):
-                self.fail(_child(path, i), f"expected a string, got {_kind(url)}")
+                self.fail(_child(path, i), f"expected a string, got {json_type_name(url)}")
         return " ".join(urls) if urls else None
 
     # -- questions ---------------------------------------------------------------------------
@@ -490,7 +486,7 @@ class _Parser:
             self.fail(path, f"expected [fact, dia_id], got {len(pair)} items")
         text, dia = pair
         if not isinstance(text, str):
-            self.fail(_child(path, 0), f"expected a string, got {_kind(text)}")
+            self.fail(_child(path, 0), f"expected a string, got {json_type_name(text)}")
         if isinstance(dia, str):
             fragments = [dia]
         elif isinstance(dia, list) and all(isinstance(d, str) for d in dia):
@@ -548,7 +544,7 @@ class _Parser:
             if m is None:
                 self.fail(_child(path, key), "expected a key 'session_<N>_summary'")
             if not isinstance(text, str):
-                self.fail(_child(path, key), f"expected a string, got {_kind(text)}")
+                self.fail(_child(path, key), f"expected a string, got {json_type_name(text)}")
             out[int(m[1])] = text
         return out
 
@@ -562,7 +558,7 @@ def parse_locomo(data: Any, *, source: str = "<memory>") -> list[Conversation]:
     """Parse the whole LoCoMo list (already decoded from JSON)."""
     parser = _Parser(source)
     if not isinstance(data, list):
-        parser.fail("(top level)", f"expected a list of conversations, got {_kind(data)}")
+        parser.fail("(top level)", f"expected a list of conversations, got {json_type_name(data)}")
     conversations: list[Conversation] = []
     seen: dict[str, int] = {}
     for i, item in enumerate(data):

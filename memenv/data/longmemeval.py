@@ -30,7 +30,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from memenv.data.errors import DataFormatError, DatasetUnavailableError
+from memenv.data.errors import DataFormatError, DatasetUnavailableError, json_type_name
 from memenv.data.records import QA, Conversation, Session, Turn
 
 LONGMEMEVAL_CATEGORIES: dict[str, int] = {
@@ -72,7 +72,7 @@ def load_longmemeval(path: str | PathLike[str]) -> list[Conversation]:
     data = reader.read(file)
     if not isinstance(data, list):
         raise DataFormatError(
-            reader.source, "", f"expected a JSON list of items, got {_kind(data)}"
+            reader.source, "", f"expected a JSON list of items, got {json_type_name(data)}"
         )
     conversations: list[Conversation] = []
     first_at: dict[str, int] = {}
@@ -87,23 +87,6 @@ def load_longmemeval(path: str | PathLike[str]) -> list[Conversation]:
         first_at[conv.id] = i
         conversations.append(conv)
     return conversations
-
-
-def _kind(value: Any) -> str:
-    """JSON name of a value's type, for error messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
 
 
 class _Reader:
@@ -140,7 +123,9 @@ class _Reader:
             raise self.fail(where, f"missing {key!r}")
         value = obj[key]
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            raise self.fail(f"{where}.{key}", f"expected {kind.__name__}, got {_kind(value)}")
+            raise self.fail(
+                f"{where}.{key}", f"expected {kind.__name__}, got {json_type_name(value)}"
+            )
         return value
 
     def str_list(self, obj: dict, key: str, where: str, *, optional: bool = False) -> list[str]:
@@ -149,7 +134,7 @@ class _Reader:
             return []
         for j, value in enumerate(values):
             if not isinstance(value, str):
-                raise self.fail(f"{where}.{key}[{j}]", f"expected str, got {_kind(value)}")
+                raise self.fail(f"{where}.{key}[{j}]", f"expected str, got {json_type_name(value)}")
         return values
 
     def answer(self, item: dict, where: str) -> str:
@@ -160,11 +145,11 @@ class _Reader:
             return value
         if isinstance(value, int | float) and not isinstance(value, bool):
             return str(value)
-        raise self.fail(f"{where}.answer", f"expected str or number, got {_kind(value)}")
+        raise self.fail(f"{where}.answer", f"expected str or number, got {json_type_name(value)}")
 
     def conversation(self, item: Any, where: str) -> Conversation:
         if not isinstance(item, dict):
-            raise self.fail(where, f"expected an object, got {_kind(item)}")
+            raise self.fail(where, f"expected an object, got {json_type_name(item)}")
         qid = self.field(item, "question_id", where, str)
         qtype = self.field(item, "question_type", where, str)
         if qtype not in LONGMEMEVAL_CATEGORIES:
@@ -219,12 +204,12 @@ class _Reader:
     def turns(self, raw: Any, where: str, session: int, marked: list[str]) -> tuple[Turn, ...]:
         """The turns of one session; appends the dia_ids marked ``has_answer`` to ``marked``."""
         if not isinstance(raw, list):
-            raise self.fail(where, f"expected a list of turns, got {_kind(raw)}")
+            raise self.fail(where, f"expected a list of turns, got {json_type_name(raw)}")
         turns = []
         for t, turn in enumerate(raw, start=1):
             at = f"{where}[{t - 1}]"
             if not isinstance(turn, dict):
-                raise self.fail(at, f"expected an object, got {_kind(turn)}")
+                raise self.fail(at, f"expected an object, got {json_type_name(turn)}")
             role = self.field(turn, "role", at, str)
             if role not in SPEAKERS:
                 raise self.fail(f"{at}.role", f"expected 'user' or 'assistant', got {role!r}")

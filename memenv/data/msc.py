@@ -38,7 +38,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from memenv.data.errors import DataFormatError, DatasetUnavailableError
+from memenv.data.errors import DataFormatError, DatasetUnavailableError, json_type_name
 from memenv.data.records import QA, Conversation, Session, Turn
 
 SPEAKERS: tuple[str, str] = ("Speaker 1", "Speaker 2")
@@ -110,17 +110,6 @@ def msc_personas(conversation: Conversation) -> tuple[tuple[str, ...], tuple[str
     return tuple(found[SPEAKERS[0]]), tuple(found[SPEAKERS[1]])
 
 
-def _kind(value: Any) -> str:
-    """JSON name of a value's type, for error messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -144,12 +133,14 @@ class _LineReader:
             raise self.fail(where, f"missing {key!r}")
         value = obj[key]
         if not isinstance(value, kind) or isinstance(value, bool):
-            raise self.fail(_join(where, key), f"expected {kind.__name__}, got {_kind(value)}")
+            raise self.fail(
+                _join(where, key), f"expected {kind.__name__}, got {json_type_name(value)}"
+            )
         return value
 
     def conversation(self, obj: Any, index: int) -> Conversation:
         if not isinstance(obj, dict):
-            raise self.fail("", f"expected a JSON object, got {_kind(obj)}")
+            raise self.fail("", f"expected a JSON object, got {json_type_name(obj)}")
         conv_id = f"msc-{index}"
         previous = self.field(obj, "previous_dialogs", "", list)
         raw_sessions: list[tuple[str, list]] = []
@@ -157,7 +148,7 @@ class _LineReader:
         for k, prev in enumerate(previous):
             at = f"previous_dialogs[{k}]"
             if not isinstance(prev, dict):
-                raise self.fail(at, f"expected an object, got {_kind(prev)}")
+                raise self.fail(at, f"expected an object, got {json_type_name(prev)}")
             raw_sessions.append((_join(at, "dialog"), self.field(prev, "dialog", at, list)))
             gaps.append(self.gap(prev, at))
         raw_sessions.append(("dialog", self.field(obj, "dialog", "", list)))
@@ -194,7 +185,7 @@ class _LineReader:
         if not _is_number(num) or num < 0:
             raise self.fail(_join(at, "time_num"), f"expected a number >= 0, got {num!r}")
         if not isinstance(unit, str):
-            raise self.fail(_join(at, "time_unit"), f"expected str, got {_kind(unit)}")
+            raise self.fail(_join(at, "time_unit"), f"expected str, got {json_type_name(unit)}")
         step = _UNITS.get(unit.strip().lower().removesuffix("s"))
         if step is None:
             known = ", ".join(u + "s" for u in _UNITS)
@@ -209,7 +200,7 @@ class _LineReader:
         for t, turn in enumerate(raw, start=1):
             at = f"{where}[{t - 1}]"
             if not isinstance(turn, dict):
-                raise self.fail(at, f"expected an object, got {_kind(turn)}")
+                raise self.fail(at, f"expected an object, got {json_type_name(turn)}")
             speaker = self.field(turn, "id", at, str)
             if speaker not in SPEAKERS:
                 raise self.fail(
@@ -228,10 +219,14 @@ class _LineReader:
         out = []
         for p, sentences in enumerate(raw):
             if not isinstance(sentences, list):
-                raise self.fail(f"personas[{p}]", f"expected array, got {_kind(sentences)}")
+                raise self.fail(
+                    f"personas[{p}]", f"expected array, got {json_type_name(sentences)}"
+                )
             for j, sentence in enumerate(sentences):
                 if not isinstance(sentence, str):
-                    raise self.fail(f"personas[{p}][{j}]", f"expected str, got {_kind(sentence)}")
+                    raise self.fail(
+                        f"personas[{p}][{j}]", f"expected str, got {json_type_name(sentence)}"
+                    )
             out.append(tuple(sentences))
         return out[0], out[1]
 
@@ -244,7 +239,7 @@ class _LineReader:
         if _is_number(answer):
             answer = str(answer)
         elif not isinstance(answer, str):
-            raise self.fail("self_instruct.A", f"expected str, got {_kind(answer)}")
+            raise self.fail("self_instruct.A", f"expected str, got {json_type_name(answer)}")
         return QA(
             id=f"{conv_id}/q0",
             question=question,

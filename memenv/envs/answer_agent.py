@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
 from memenv.data.records import QA, Conversation
+from memenv.envs.banks import build_banks
+from memenv.envs.common import MemoryEnvBase, check_choice, check_positive_int
 from memenv.envs.fact_sources import FactExtractor
 from memenv.envs.question_memory import RetrieveFn, evidence_recall, retrieve_per_speaker
 from memenv.memory import MemoryBank, MemoryEntry
 from memenv.metrics import score_answer
 from memenv.parsing import parse_answer_output
-from memenv.pipeline import ManagerSpec, build_banks
+from memenv.policies import ManagerSpec
 from memenv.prompts import answer_prompt, memory_lines
 from memenv.spaces import UnicodeText
 
@@ -24,7 +25,7 @@ MAX_ANSWER = 1000
 MAX_PROMPT = 400_000
 
 
-class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
+class AnswerAgentEnv(MemoryEnvBase):
     """
     ## Description
 
@@ -80,8 +81,6 @@ class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
     - v0: initial release.
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
-
     def __init__(
         self,
         dataset: str = "synth",
@@ -96,29 +95,27 @@ class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
         retrieve_fn: RetrieveFn | None = None,
         memories_per_speaker: int = 30,
         reward: str = "em",
+        capacity: int | None = None,
+        max_text_chars: int = 2000,
         include_adversarial: bool = False,
         synth_kwargs: Mapping[str, Any] | None = None,
         render_mode: str | None = None,
     ):
-        if reward not in ANSWER_REWARDS:
-            raise ValueError(f"reward must be one of {ANSWER_REWARDS}, got {reward!r}")
-        if not isinstance(memories_per_speaker, int) or memories_per_speaker < 1:
-            raise ValueError(
-                f"memories_per_speaker must be a positive int, got {memories_per_speaker!r}"
-            )
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
-        if conversations is None:
-            from memenv.data.registry import load_conversations
-
-            conversations = load_conversations(
-                dataset,
-                data_path=data_path,
-                split=split,
-                include_adversarial=include_adversarial,
-                synth_kwargs=synth_kwargs,
-            )
-        self.conversations = list(conversations)
+        self.reward_kind = check_choice("reward", reward, ANSWER_REWARDS)
+        self.k = check_positive_int("memories_per_speaker", memories_per_speaker)
+        super().__init__(
+            dataset,
+            data_path=data_path,
+            split=split,
+            conversations=conversations,
+            include_adversarial=include_adversarial,
+            synth_kwargs=synth_kwargs,
+            fact_source=fact_source,
+            retriever=retriever,
+            capacity=capacity,
+            max_text_chars=max_text_chars,
+            render_mode=render_mode,
+        )
         self.questions: list[tuple[int, QA]] = [
             (ci, qa) for ci, conv in enumerate(self.conversations) for qa in conv.qa
         ]
@@ -126,12 +123,7 @@ class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
             raise ValueError("AnswerAgentEnv: the selected conversations have no questions")
         self._question_index = {qa.id: i for i, (_, qa) in enumerate(self.questions)}
         self.manager = manager
-        self.fact_source = fact_source
-        self.retriever = retriever
         self.retrieve_fn: RetrieveFn = retrieve_fn or retrieve_per_speaker
-        self.k = memories_per_speaker
-        self.reward_kind = reward
-        self.render_mode = render_mode
         self._banks: dict[str, Mapping[str, MemoryBank]] = dict(banks or {})
 
         self.observation_space = spaces.Dict(
@@ -150,7 +142,8 @@ class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
         )
         self.qa: QA | None = None
         self.conversation: Conversation | None = None
-        self.shown: list[MemoryEntry] = []
+        self.shown: list[MemoryEntry | None] = []
+        self.shown_scores: list[float | None] = []
         self._obs: dict[str, str] = {}
         self._done = False
         # question index -> (k and (bank, version) per speaker, shown, observation): with the
@@ -169,6 +162,7 @@ class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
                 self.manager,
                 fact_source=self.fact_source,
                 retriever=self.retriever,
+                capacity=self.capacity,
             )
         return self._banks[conversation.id]
 
@@ -202,7 +196,7 @@ class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
             state = (self.k, *((banks[s], banks[s].version) for s in conversation.speakers))
             hit = self._reset_cache.get(index)
             if hit is not None and hit[0] == state:  # banks compare by identity
-                self.shown, self._obs = list(hit[1]), dict(hit[2])
+                self.shown, self.shown_scores, self._obs = list(hit[1]), list(hit[2]), dict(hit[3])
                 return dict(self._obs), self._info()
         empty = MemoryBank(speaker_a)
         ranked = self.retrieve_fn(
@@ -214,7 +208,9 @@ class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
         mem_a = [entry for entry, _ in ranked[0]]
         mem_b = [entry for entry, _ in ranked[1]]
         # Speaker B's ids start at k whatever A's count, so an id always names the same slot.
-        self.shown = mem_a + [None] * (self.k - len(mem_a)) + mem_b  # type: ignore[list-item]
+        pad = [None] * (self.k - len(mem_a))
+        self.shown = mem_a + pad + mem_b  # type: ignore[operator]
+        self.shown_scores = [s for _, s in ranked[0]] + pad + [s for _, s in ranked[1]]
         question_date = qa.question_date or (
             conversation.sessions[-1].date_str if conversation.sessions else ""
         )
@@ -231,7 +227,8 @@ class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
             )[:MAX_PROMPT],
         }
         if state is not None:
-            self._reset_cache[index] = (state, list(self.shown), dict(self._obs))
+            cached = (state, list(self.shown), list(self.shown_scores), dict(self._obs))
+            self._reset_cache[index] = cached
         return dict(self._obs), self._info()
 
     def _decode(self, action: Any) -> tuple[str, list[int], bool, str]:
@@ -302,4 +299,5 @@ class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
             "category": qa.category if qa else None,
             "evidence_recall": evidence_recall(qa, shown) if qa else None,
             "shown_memory_ids": [m.id if m is not None else None for m in self.shown],
+            "shown_scores": list(self.shown_scores),
         }

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
 from memenv.data.records import OPERATIONS, QA, Conversation, Fact
+from memenv.envs.common import MemoryEnvBase, check_choice, check_positive_int, renamed_kwarg
 from memenv.envs.fact_sources import FactExtractor, resolve_facts
 from memenv.envs.question_memory import (
     AnswerFn,
@@ -64,7 +64,7 @@ def _link_questions(conversation: Conversation, facts: Sequence[Fact]) -> list[l
     return linked
 
 
-class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
+class MemoryManagerEnv(MemoryEnvBase):
     """
     ## Description
 
@@ -101,7 +101,8 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
 
     - ``"recall"`` (default, no model needed): for the questions whose evidence includes the
       fact's dia_ids, the mean fraction of their evidence turns found in the provenance of the
-      ``answer_top_k`` memories per speaker retrieved for the question, after the operation;
+      ``memories_per_speaker`` memories per speaker retrieved for the question, after the
+      operation;
     - ``"answer"`` (the paper's outcome reward): a frozen ``answer_fn`` answers those questions
       from the same retrieved memories; the reward is the mean ``reward_metric`` (EM by default);
     - ``"none"``: always 0 (for building banks fast).
@@ -125,8 +126,9 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
     - ``conversations``: records to use instead of loading ``dataset``.
     - ``fact_source``: ``"observation"``, ``"turns"``, ``"auto"`` (default) or an extractor.
     - ``reward``, ``reward_metric``, ``answer_fn``, ``terminal_reward``: see Rewards.
-    - ``top_k``: memories shown per step (default 5, as Mem0). ``answer_top_k``: memories per
-      speaker retrieved for a question (default 30, as the paper).
+    - ``top_k``: memories shown per step (default 5, as Mem0). ``memories_per_speaker``:
+      memories per speaker retrieved for a question (default 30, as the paper; ``answer_top_k``
+      is its deprecated name).
     - ``invalid_penalty``: subtracted for an invalid action (default 0.1).
     - ``capacity``, ``retriever`` (``"bm25"`` or ``"dense"``), ``max_text_chars``: bank settings.
     - ``include_adversarial``: keep LoCoMo category-5 questions (default False).
@@ -141,8 +143,6 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
     - v0: initial release.
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
-
     def __init__(
         self,
         dataset: str = "synth",
@@ -156,7 +156,7 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
         answer_fn: AnswerFn | None = None,
         terminal_reward: bool = False,
         top_k: int = 5,
-        answer_top_k: int = 30,
+        memories_per_speaker: int = 30,
         invalid_penalty: float = 0.1,
         capacity: int | None = None,
         retriever: str = "bm25",
@@ -164,44 +164,35 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
         include_adversarial: bool = False,
         synth_kwargs: Mapping[str, Any] | None = None,
         render_mode: str | None = None,
+        answer_top_k: int | None = None,
     ):
-        if reward not in REWARDS:
-            raise ValueError(f"reward must be one of {REWARDS}, got {reward!r}")
-        if reward_metric not in ANSWER_METRICS:
-            raise ValueError(
-                f"reward_metric must be one of {ANSWER_METRICS}, got {reward_metric!r}"
-            )
-        if not isinstance(top_k, int) or top_k < 1:
-            raise ValueError(f"top_k must be a positive int, got {top_k!r}")
-        if not isinstance(answer_top_k, int) or answer_top_k < 1:
-            raise ValueError(f"answer_top_k must be a positive int, got {answer_top_k!r}")
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
-        if conversations is None:
-            from memenv.data.registry import load_conversations
-
-            conversations = load_conversations(
-                dataset,
-                data_path=data_path,
-                split=split,
-                include_adversarial=include_adversarial,
-                synth_kwargs=synth_kwargs,
-            )
-        self.conversations: list[Conversation] = list(conversations)
-        if not self.conversations:
-            raise ValueError("MemoryManagerEnv needs at least one conversation")
-        self.fact_source = fact_source
-        self.reward_kind = reward
-        self.reward_metric = reward_metric
+        memories_per_speaker = renamed_kwarg(
+            "MemoryManagerEnv",
+            "answer_top_k",
+            answer_top_k,
+            "memories_per_speaker",
+            memories_per_speaker,
+        )
+        self.reward_kind = check_choice("reward", reward, REWARDS)
+        self.reward_metric = check_choice("reward_metric", reward_metric, ANSWER_METRICS)
+        self.top_k = check_positive_int("top_k", top_k)
+        self.memories_per_speaker = check_positive_int("memories_per_speaker", memories_per_speaker)
+        super().__init__(
+            dataset,
+            data_path=data_path,
+            split=split,
+            conversations=conversations,
+            include_adversarial=include_adversarial,
+            synth_kwargs=synth_kwargs,
+            fact_source=fact_source,
+            retriever=retriever,
+            capacity=capacity,
+            max_text_chars=max_text_chars,
+            render_mode=render_mode,
+        )
         self.answer_fn: AnswerFn = answer_fn or top_memory_answer
         self.terminal_reward = terminal_reward
-        self.top_k = top_k
-        self.answer_top_k = answer_top_k
         self.invalid_penalty = float(invalid_penalty)
-        self.capacity = capacity
-        self.retriever = retriever
-        self.max_text_chars = max_text_chars
-        self.render_mode = render_mode
 
         text = UnicodeText(MAX_TEXT)
         self.observation_space = spaces.Dict(
@@ -277,15 +268,7 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
             index = int(self.np_random.integers(len(self.conversations)))
         self._episode = self._episode_for(index)
         conversation = self._episode.conversation
-        self.banks = {
-            speaker: MemoryBank(
-                speaker,
-                capacity=self.capacity,
-                max_text_chars=self.max_text_chars,
-                retriever=self.retriever,
-            )
-            for speaker in conversation.speakers
-        }
+        self.banks = {speaker: self.new_bank(speaker) for speaker in conversation.speakers}
         self.fact_index = 0
         self._last_ops = []
         self._question_cache = {}
@@ -357,12 +340,7 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
         for speaker, snapshot in state.banks.items():
             bank = self.banks.get(speaker)
             if bank is None:
-                bank = self.banks[speaker] = MemoryBank(
-                    speaker,
-                    capacity=self.capacity,
-                    max_text_chars=self.max_text_chars,
-                    retriever=self.retriever,
-                )
+                bank = self.banks[speaker] = self.new_bank(speaker)
             bank.restore(snapshot)
         self.fact_index = state.fact_index
         self._last_ops = []
@@ -374,6 +352,34 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
             raise RuntimeError("call reset() first")
         index = self.fact_index if fact_index is None else fact_index
         return list(self._episode.linked[index]) if index < len(self._episode.linked) else []
+
+    def memory_bank(self, speaker: str) -> MemoryBank | None:
+        """The live bank of ``speaker`` in this episode (``None`` if it has none yet).
+
+        A hook for memory systems that keep their own structures next to the bank (links,
+        tiers) or retrieve with their own rules: read it, and change memories only through
+        actions.
+        """
+        return self.banks.get(speaker)
+
+    def ideal_action(self) -> dict[str, Any] | None:
+        """The action of the data's ideal operation for the current fact (synthetic data).
+
+        ``None`` when the fact has no ideal operation (datasets other than the synthetic one)
+        or the episode is over. UPDATE/DELETE target the shown memory created from the ideal
+        target's dia_id; when that memory is not shown, the best single action stands in
+        (ADD the fact for an UPDATE, NOOP for a DELETE). This is the hook behind the ``oracle``
+        reference policy.
+        """
+        fact = self.current_fact if self._episode is not None else None
+        if fact is None or fact.ideal_op is None:
+            return None
+        if fact.ideal_op in ("ADD", "NOOP"):
+            return {"op": fact.ideal_op, "target": 0, "text": ""}
+        for local, entry in enumerate(self.shown):
+            if entry.provenance and entry.provenance[0] == fact.ideal_target:
+                return {"op": fact.ideal_op, "target": local, "text": ""}
+        return {"op": "ADD" if fact.ideal_op == "UPDATE" else "NOOP", "target": 0, "text": ""}
 
     def render(self) -> str | None:
         if self.render_mode != "ansi":
@@ -402,12 +408,7 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
     def _bank_for(self, fact: Fact) -> MemoryBank:
         bank = self.banks.get(fact.speaker)
         if bank is None:  # a speaker outside the conversation's two (extractor output)
-            bank = self.banks[fact.speaker] = MemoryBank(
-                fact.speaker,
-                capacity=self.capacity,
-                max_text_chars=self.max_text_chars,
-                retriever=self.retriever,
-            )
+            bank = self.banks[fact.speaker] = self.new_bank(fact.speaker)
         return bank
 
     def _decode_action(self, action: Any, fact: Fact) -> tuple[list[ParsedOp], str]:
@@ -494,12 +495,12 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
         cache = self._question_cache
         per_speaker = []
         for speaker, bank in self.banks.items():
-            key = (speaker, qa.id, self.answer_top_k)
+            key = (speaker, qa.id, self.memories_per_speaker)
             hit = cache.get(key)
             if hit is not None and hit[0] is bank and hit[1] == bank.version:
                 per_speaker.append(hit[2])
                 continue
-            ranked = bank.top_k(qa.question, self.answer_top_k)
+            ranked = bank.top_k(qa.question, self.memories_per_speaker)
             if type(bank) is MemoryBank:  # subclasses may rank with state of their own
                 cache[key] = (bank, bank.version, ranked)
             per_speaker.append(ranked)
@@ -544,5 +545,7 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
             "fact_index": self.fact_index,
             "num_facts": len(episode.facts) if episode else 0,
             "shown_memory_ids": [m.id for m in self.shown],
+            "shown_memories": tuple(self.shown),
+            "shown_scores": list(self.shown_scores),
             "bank_sizes": {speaker: len(bank) for speaker, bank in self.banks.items()},
         }

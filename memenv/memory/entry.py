@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-OPS: tuple[str, ...] = ("ADD", "UPDATE", "DELETE", "NOOP")
-
 
 @dataclass(frozen=True)
 class MemoryEntry:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -10,32 +10,16 @@ import numpy as np
 from gymnasium import spaces
 
 from memenv.envs.answer_agent import AnswerAgentEnv
-from memenv.envs.question_memory import RetrieveFn
-from memenv.memory import MemoryBank, MemoryEntry
 from memenv.wrappers.features import DEFAULT_DIM, hash_text, normalise_scores, overlap_features
 from memenv.wrappers.manager import _as_int
 
 OVERLAP_FEATURES = 3  # jaccard, containment, cosine
 
 
-class RecordingRetrieve:
-    """Wraps a ``RetrieveFn`` and keeps its last result, so the wrapper sees the scores."""
-
-    def __init__(self, inner: RetrieveFn):
-        self.inner = inner
-        self.last: list[list[tuple[MemoryEntry, float]]] = []
-
-    def __call__(
-        self, banks: Mapping[str, MemoryBank], speakers: Sequence[str], query: str, k: int
-    ) -> list[list[tuple[MemoryEntry, float]]]:
-        self.last = self.inner(banks, speakers, query, k)
-        return self.last
-
-
 def _load_answerer() -> Any | None:
-    """``baselines.answerers.extractive.ExtractiveAnswerer()``, or None when it is missing."""
+    """``memenv.answerers.extractive.ExtractiveAnswerer()``, or None when it is missing."""
     try:
-        from baselines.answerers.extractive import ExtractiveAnswerer
+        from memenv.answerers.extractive import ExtractiveAnswerer
     except ImportError:
         return None
     return ExtractiveAnswerer()
@@ -47,7 +31,7 @@ class FeaturizedAnswerAgent(gym.Wrapper):
 
     Wraps :class:`~memenv.envs.answer_agent.AnswerAgentEnv` for learners with numeric
     observations and a discrete action: the agent picks the one shown memory to rely on and a
-    frozen extractive answerer (``baselines.answerers.extractive.ExtractiveAnswerer``) writes the
+    frozen extractive answerer (``memenv.answerers.extractive.ExtractiveAnswerer``) writes the
     answer from it. When that module is not importable the answer is the chosen memory's text
     (``info["answerer"]`` says which was used). The reward is the base environment's (the
     factory defaults to ``reward="f1"``, a denser signal than exact match).
@@ -78,8 +62,6 @@ class FeaturizedAnswerAgent(gym.Wrapper):
         self.base: AnswerAgentEnv = base
         self.dim = dim
         self.slots = 2 * base.k
-        if not isinstance(base.retrieve_fn, RecordingRetrieve):
-            base.retrieve_fn = RecordingRetrieve(base.retrieve_fn)
         self._answerer = answerer
         self._answerer_loaded = answerer is not None
         n, d = self.slots, dim
@@ -105,7 +87,7 @@ class FeaturizedAnswerAgent(gym.Wrapper):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         _, info = self.env.reset(seed=seed, options=options)
-        self._features = self.features()
+        self._features = self.features(info.get("shown_scores"))
         return {key: value.copy() for key, value in self._features.items()}, info
 
     def step(self, action: Any):
@@ -119,7 +101,7 @@ class FeaturizedAnswerAgent(gym.Wrapper):
                 {"selected": [slot], "answer": answer}
             )
             info["answerer"] = kind
-        features = self._features if self._features is not None else self.features()
+        features = self._features if self._features is not None else self.features(None)
         obs = {key: value.copy() for key, value in features.items()}
         return obs, reward, terminated, truncated, info
 
@@ -146,8 +128,9 @@ class FeaturizedAnswerAgent(gym.Wrapper):
         mask = np.concatenate([mask, np.zeros(self.slots - len(mask), dtype=bool)])
         return mask if mask.any() else np.ones(self.slots, dtype=bool)
 
-    def features(self) -> dict[str, np.ndarray]:
-        """The numeric observation of the current question and its shown memories."""
+    def features(self, shown_scores: Sequence[float | None] | None) -> dict[str, np.ndarray]:
+        """The numeric observation of the current question and its shown memories
+        (``shown_scores``: the base environment's ``info["shown_scores"]``)."""
         n, d, base = self.slots, self.dim, self.base
         obs = {
             "question": np.zeros(d, np.float32),
@@ -168,10 +151,9 @@ class FeaturizedAnswerAgent(gym.Wrapper):
             obs["memories"][i] = vec
             obs["overlap"][i] = overlap_features(question, memory.text, q_vec, vec)
             obs["mask"][i] = 1.0
-        ranked = base.retrieve_fn.last if isinstance(base.retrieve_fn, RecordingRetrieve) else []
-        for speaker, pairs in enumerate(ranked[:2]):
-            k = base.k
-            obs["scores"][speaker * k : (speaker + 1) * k] = normalise_scores(
-                [score for _, score in pairs], k
-            )
+        k = base.k
+        for speaker in range(2):
+            part = (shown_scores or [])[speaker * k : (speaker + 1) * k]
+            scores = [float(x) for x in part if x is not None]
+            obs["scores"][speaker * k : (speaker + 1) * k] = normalise_scores(scores, k)
         return obs

@@ -1,9 +1,9 @@
 """Wall time of the full LoCoMo pipeline with the fastest baseline.
 
 For every conversation of the split: build both speakers' banks with the add-all manager
-(``memenv.pipeline.build_banks``, one MemoryManager episode, ``reward="none"``), then answer
+(``memenv.envs.banks.build_banks``, one MemoryManager episode, ``reward="none"``), then answer
 every question through ``AnswerAgentEnv`` (reset on the question, one step). The answerer is
-``baselines.answerers.extractive.ExtractiveAnswerer`` when importable, otherwise the top shown
+``memenv.answerers.extractive.ExtractiveAnswerer`` when importable, otherwise the top shown
 memory's text. Split: ``"test"`` when the file holds it (the full official ``locomo10.json``),
 otherwise ``"all"`` (the shared train/val file). Category-5 questions are dropped, as the envs do.
 """
@@ -13,16 +13,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from memenv.bench import default_locomo_path, median, part_main
 from memenv.data.errors import DatasetUnavailableError
 from memenv.data.registry import load_conversations
 from memenv.envs.answer_agent import AnswerAgentEnv
-from memenv.pipeline import build_banks
+from memenv.envs.banks import build_banks
+from memenv_app.bench import default_locomo_path, median, part_main
 
 
 def _answerer() -> tuple[Any, str]:
     try:
-        from baselines.answerers.extractive import ExtractiveAnswerer
+        from memenv.answerers.extractive import ExtractiveAnswerer
     except ImportError:
         return None, "top-memory"
     return ExtractiveAnswerer(), "extractive"

@@ -1,6 +1,6 @@
 """``run_eval``: build banks with a memory system, answer every question, write the results.
 
-Banks are built through the MemoryManager environment (:func:`memenv.pipeline.build_banks`) and
+Banks are built through the MemoryManager environment (:func:`memenv.envs.banks.build_banks`) and
 cached as one pickle per (data, conversations, manager, config, code) key. Side state that
 retrieval needs (A-Mem links, MemoryOS tiers) is cached with the banks: the pickle holds the
 banks, ``MemorySystem.retrieve_fn`` and ``MemorySystem.extra`` together, so a ``retrieve_fn``
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from memenv.data.records import Conversation
-from memenv.evaluation.results import (
+from memenv_app.evaluation.results import (
     atomic_write,
     package_versions,
     read_jsonl,
@@ -120,9 +120,8 @@ def code_fingerprint() -> str:
             *(roots[1] / "envs").rglob("*.py"),
             *(roots[1] / "data").rglob("*.py"),
             roots[1] / "policies.py",
-            roots[1] / "pipeline.py",
+            roots[1] / "systems.py",
         ]
-        if "answerers" not in f.parts
     )
     digest = hashlib.sha256()
     for f in files:
@@ -134,10 +133,11 @@ def code_fingerprint() -> str:
 def llm_fingerprint(config: EvalConfig) -> dict[str, Any]:
     """What shapes an LLM manager's banks: spec, model, sampling, and the prompt/parser code."""
     import agents
+    import memenv
 
-    root = Path(agents.__file__).parent
+    root, lib = Path(agents.__file__).parent, Path(memenv.__file__).parent
     digest = hashlib.sha256()
-    for f in (root / "prompts.py", root / "policies.py", Path(__file__).parents[1] / "parsing.py"):
+    for f in (root / "prompts.py", root / "policies.py", lib / "prompts.py", lib / "parsing.py"):
         digest.update(f.read_bytes())
     params = manager_params(config)
     return {
@@ -182,7 +182,7 @@ def load_or_build_banks(
     config: EvalConfig, system: Any, conversations: list[Conversation]
 ) -> tuple[Any, dict[str, Any], bool, float]:
     """(system, banks by conversation id, cache hit, seconds spent building)."""
-    from memenv.pipeline import build_banks
+    from memenv.envs.banks import build_banks
 
     uses_llm = bool(system.extra.get("needs_llm"))
     key = bank_cache_key(config, conversations, uses_llm=uses_llm)
@@ -325,10 +325,10 @@ def run_eval(config: EvalConfig, *, on_row: RowCallback | None = None) -> dict[s
     question (``judge`` in the rows, J in the summary). An answerer with ``answer_batch`` is
     called with ``batch_size`` questions at a time.
     """
-    from baselines import make_memory_system
-    from baselines.answerers import make_answerer
+    from memenv.answerers import make_answerer
     from memenv.data.registry import load_conversations
     from memenv.envs import AnswerAgentEnv
+    from memenv.systems import make_memory_system
 
     t0 = time.perf_counter()
     if config.top_k < 1:

@@ -1,4 +1,4 @@
-"""The ``memenv eval`` subcommand (registered by :mod:`memenv.cli`)."""
+"""The ``memenv eval`` subcommand (registered by :mod:`memenv_app.cli`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from memenv.data.registry import DATASETS
-from memenv.evaluation.pipeline import EvalConfig, run_eval
+from memenv_app.evaluation.pipeline import EvalConfig, run_eval
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -70,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     if args.compare:
-        from memenv.evaluation.compare import compare_runs
+        from memenv_app.evaluation.compare import compare_runs
 
         print(compare_runs(args.compare, args.plot))
         return 0

@@ -18,6 +18,7 @@ from memenv.data.records import Conversation
 from memenv.envs import AnswerAgentEnv, MemoryManagerEnv
 from memenv.metrics import aggregate
 from memenv.policies import Policy, RandomPolicy
+from memenv.systems import MemorySystem, make_memory_system, manager_names
 
 
 @dataclass
@@ -95,20 +96,17 @@ def answer_all(
 
 
 def _systems(seed: int) -> list[Any]:
-    from baselines import MANAGERS, MemorySystem, make_memory_system
-
-    names = [n for n in MANAGERS if n != "oracle"]
+    names = [n for n in manager_names() if n not in ("oracle", "random")]
     # LLM-driven systems (extra["needs_llm"]: llm, mem0-llm, a-mem-llm) need a backend: skipped.
     systems = [s for s in map(make_memory_system, names) if not s.extra.get("needs_llm")]
     systems.append(MemorySystem("random", lambda env: RandomPolicy(seed)))
-    if "oracle" in MANAGERS:
-        systems.append(make_memory_system("oracle"))
+    systems.append(make_memory_system("oracle"))
     return systems
 
 
 def run_demo(split: str = "val", seed: int = 0) -> str:
     """Run the demo and return the printed report."""
-    from baselines.answerers import make_answerer
+    from memenv.answerers import make_answerer
     from memenv.data.registry import load_conversations
 
     conversations = load_conversations("synth", split=split)

@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from memenv.bench import PARTS, run_bench
-from memenv.bench.report import format_report
+from memenv_app.bench import PARTS, run_bench
+from memenv_app.bench.report import format_report
 
 
 def _parts(text: str) -> list[str]:

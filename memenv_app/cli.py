@@ -1,22 +1,25 @@
 """The ``memenv`` console script.
 
 Subcommands: ``data stats`` (dataset figures), ``demo`` (the main job on the embedded synthetic
-default), and those of the modules in ``SUBCOMMAND_MODULES`` (eval, bench, train): each such
-module has ``register(subparsers)`` that adds its parser and sets ``func``.
+default), those of the modules in ``SUBCOMMAND_MODULES`` (eval, bench, train), and those of any
+installed package that declares a ``memenv.commands`` entry point. Each such module has
+``register(subparsers)`` that adds its parser and sets ``func``.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import json
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
 from memenv.data.errors import DataFormatError, DatasetUnavailableError
 
-SUBCOMMAND_MODULES = ("memenv.evaluation.cli", "memenv.bench.cli", "agents.cli")
+SUBCOMMAND_MODULES = ("memenv_app.evaluation.cli", "memenv_app.bench.cli", "memenv_app.train_cli")
+COMMANDS_GROUP = "memenv.commands"
+"""Entry-point group of third-party subcommand modules."""
 
 
 def _cmd_data_stats(args: argparse.Namespace) -> int:
@@ -37,7 +40,7 @@ def _cmd_data_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from memenv.demo import run_demo
+    from memenv_app.demo import run_demo
 
     print(run_demo(split=args.split, seed=args.seed))
     if args.train_steps > 0:
@@ -75,9 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=_cmd_demo)
 
-    for name in SUBCOMMAND_MODULES:
-        if importlib.util.find_spec(name.rsplit(".", 1)[0]) and importlib.util.find_spec(name):
-            importlib.import_module(name).register(sub)
+    modules = list(SUBCOMMAND_MODULES)
+    modules += sorted(e.value for e in entry_points(group=COMMANDS_GROUP))
+    for name in dict.fromkeys(modules):
+        importlib.import_module(name).register(sub)
     return parser
 
 

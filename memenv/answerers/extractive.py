@@ -6,7 +6,7 @@ question (IDF over the shown memories, so words every memory shares count little
 question names a speaker, only memories that mention or belong to that speaker compete.
 
 Extraction by question type: a date for "when" (explicit dates first, then relative ones
-resolved against the memory's session timestamp, see :mod:`baselines.answerers.dates`), a
+resolved against the memory's session timestamp, see :mod:`memenv.answerers.dates`), a
 duration for "how long", a number for "how many", a proper name for "who", a place for
 "where", Yes/No for questions opening with an auxiliary verb, and otherwise the short phrase
 that follows the last question word found in the memory. A few intents are read off the
@@ -29,7 +29,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from baselines.answerers.dates import NUMBER_WORDS, memory_date
+from memenv.answerers.dates import NUMBER_WORDS, memory_date
 from memenv.memory import MemoryEntry
 from memenv.memory.tokenize import STOP_WORDS
 from memenv.metrics.text import stem

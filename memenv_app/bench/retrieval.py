@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from memenv.bench import part_main, percentile
 from memenv.memory import MemoryBank
+from memenv_app.bench import part_main, percentile
 
 SIZES = (100, 1_000, 10_000, 100_000)
 QUICK_SIZES = (100, 1_000)

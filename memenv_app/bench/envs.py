@@ -31,8 +31,8 @@ import numpy as np
 
 import memenv  # noqa: F401  (registers the ids)
 from envs_registry import ENV_IDS
-from memenv.bench import default_locomo_path, median, part_main
-from memenv.bench.retrieval import ZipfText
+from memenv_app.bench import default_locomo_path, median, part_main
+from memenv_app.bench.retrieval import ZipfText
 
 MANAGER_CYCLE = ("ADD", "ADD", "UPDATE", "NOOP", "DELETE")
 _OP = {"ADD": 0, "UPDATE": 1, "DELETE": 2, "NOOP": 3}

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from memenv.evaluation.pipeline import load_results
-from memenv.evaluation.results import CATEGORIES, category_label
+from memenv_app.evaluation.pipeline import load_results
+from memenv_app.evaluation.results import CATEGORIES, category_label
 
 
 def run_label(run_dir: str | os.PathLike[str], results: Mapping[str, Any]) -> str:

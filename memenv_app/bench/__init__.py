@@ -1,8 +1,8 @@
 """``memenv bench``: throughput, retrieval latency and pipeline wall time of memenv.
 
-Each part (:data:`PARTS`) is a module ``memenv.bench.<part>`` with ``run(quick, locomo_path)``
+Each part (:data:`PARTS`) is a module ``memenv_app.bench.<part>`` with ``run(quick, locomo_path)``
 returning a JSON-able dict. :func:`run_bench` runs every part in a fresh ``python -m
-memenv.bench.<part>`` subprocess, so each part's peak resident memory (``peak_rss_mb``) is its
+memenv_app.bench.<part>`` subprocess, so each part's peak resident memory (``peak_rss_mb``) is its
 own, and merges the results.
 """
 
@@ -65,8 +65,8 @@ def timed_calls(fn: Callable[[], Any], n: int) -> list[float]:
 
 
 def part_main(name: str, run: Callable[[bool, str | None], dict[str, Any]]) -> None:
-    """Entry point of ``python -m memenv.bench.<part> [--quick] [--locomo-path F] --out F``."""
-    parser = argparse.ArgumentParser(prog=f"python -m memenv.bench.{name}")
+    """Entry point of ``python -m memenv_app.bench.<part> [--quick] [--locomo-path F] --out F``."""
+    parser = argparse.ArgumentParser(prog=f"python -m memenv_app.bench.{name}")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--locomo-path", default=None)
     parser.add_argument("--out", required=True, help="JSON file to write the results to")
@@ -84,7 +84,7 @@ def run_part(name: str, *, quick: bool = False, locomo_path: str | None = None) 
         raise ValueError(f"unknown bench part {name!r}; parts: {', '.join(PARTS)}")
     with tempfile.TemporaryDirectory(prefix="memenv-bench-") as tmp:
         out = Path(tmp) / f"{name}.json"
-        cmd = [sys.executable, "-m", f"memenv.bench.{name}", "--out", str(out)]
+        cmd = [sys.executable, "-m", f"memenv_app.bench.{name}", "--out", str(out)]
         if quick:
             cmd.append("--quick")
         if locomo_path is not None:
