@@ -1,6 +1,7 @@
 """Parsers for the LLM outputs memenv.parsing does not cover: extracted facts and judge labels.
 
-Like memenv.parsing, no input makes them raise: what cannot be read gives an empty result.
+Like memenv.parsing (whose JSON extraction they reuse), no input makes them raise: what cannot
+be read gives an empty result.
 """
 
 from __future__ import annotations
@@ -8,23 +9,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from memenv.parsing import loads_lenient
+from memenv.parsing import json_candidates, loads_lenient
 
-_FENCE = re.compile(r"```[A-Za-z]*\s*(.*?)```", re.DOTALL)
 _LABEL = re.compile(r"\b(CORRECT|WRONG|INCORRECT)\b", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d{1,3}[.)])\s+(.*\S)\s*$")
 
 
 def _payloads(raw: str) -> list[Any]:
     """Parsed JSON-ish values found in ``raw``: fenced blocks, the outermost {...}/[...], all."""
-    candidates = [m.group(1) for m in _FENCE.finditer(raw)]
-    for open_c, close_c in (("{", "}"), ("[", "]")):
-        start, end = raw.find(open_c), raw.rfind(close_c)
-        if start != -1 and end > start:
-            candidates.append(raw[start : end + 1])
-    candidates.append(raw)
     values = []
-    for candidate in candidates:
+    for candidate in json_candidates(raw):
         value = loads_lenient(candidate)
         if isinstance(value, dict | list):
             values.append(value)

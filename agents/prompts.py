@@ -2,7 +2,9 @@
 agent and judge.
 
 Every builder returns chat messages (a system message with the rules, a user message with the
-case); :func:`as_plain_text` flattens them for completion-only models. The structure follows the
+case); :func:`as_plain_text` flattens them for completion-only models. The manager and answer
+texts are :mod:`memenv.prompts`' (the environments show the same ones in their observations);
+the extractor and judge texts are here. The structure follows the
 paper (memories with short ids and a JSON list of operations; timestamped memories of both
 speakers and a reply ending in ``**Answer:**``; a lenient CORRECT/WRONG judge), in this project's
 own wording.
@@ -10,13 +12,18 @@ own wording.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from agents.llm.base import Message, messages_to_text
 from memenv.memory import MemoryEntry
-from memenv.prompts import memory_lines
+from memenv.prompts import (
+    MANAGER_SYSTEM,
+    answer_case,
+    answer_rules,
+    manager_case,
+    memory_lines,
+)
 
 EXTRACTION_SYSTEM = """You read one turn of a conversation and write down the facts it reveals \
 about the speaker: personal details, events with their dates, plans, preferences, opinions, \
@@ -29,46 +36,6 @@ when you can.
 - Greetings, small talk and questions without information give no facts.
 Reply with JSON only: {"facts": ["...", "..."]} (an empty list when there is nothing)."""
 
-MANAGER_SYSTEM = """You manage the long-term memory of one person. You get the relevant \
-memories already stored (each with a short id) and one or more new facts. Decide, memory by \
-memory and fact by fact, which operation keeps the memory correct, complete and free of \
-duplicates:
-- ADD: a new fact holds information no memory has. Store it as a new memory (give it a new id).
-- UPDATE: a new fact refines, extends or changes a stored memory on the same subject. Rewrite \
-that memory, keep its id, and copy its previous text into "old_memory". When two versions \
-conflict, keep the more informative or more recent one.
-- DELETE: a new fact shows a stored memory is no longer true. Remove that memory by id.
-- NONE: a stored memory is unaffected, or the new fact is already known.
-Reply with JSON only, listing the stored memories and any new ones:
-{"memory": [{"id": "<id>", "text": "<memory text>", "event": "ADD|UPDATE|DELETE|NONE", \
-"old_memory": "<previous text, UPDATE only>"}]}"""
-
-ANSWER_SYSTEM = """You answer questions about a long conversation between two people, using \
-only the memories retrieved from each person's memory bank. Each memory has an id in brackets \
-and the date it was recorded.
-How to answer:
-1. Pick out the few memories that bear on the question and write their ids.
-2. If memories disagree, trust the most recent one.
-3. If the question or a memory uses a relative time ("last year", "two days ago"), work out the \
-absolute date from the memory's timestamp; answer with that date, not the relative phrase.
-4. Answer briefly: six words at most.
-Reply with exactly two lines, like this example:
-Relevant: [4] [12]
-**Answer:** 12 March 2023"""
-
-ANSWER_FORMAT = (
-    "Reply with two lines: 'Relevant:' and the ids of the memories that matter, then "
-    "'**Answer:**' and the answer in at most six words."
-)
-
-ANSWER_SYSTEM_DIRECT = """You answer questions about a long conversation between two people, using \
-only the memories retrieved from each person's memory bank. Each memory has an id in brackets \
-and the date it was recorded. If memories disagree, trust the most recent one. Turn relative \
-times into absolute dates using the memory's timestamp. Answer briefly: six words at most.
-Reply with exactly one line, like this example:
-**Answer:** 12 March 2023"""
-
-ANSWER_FORMAT_DIRECT = "Reply with one line: '**Answer:**' and the answer in at most six words."
 
 JUDGE_SYSTEM = """You grade an answer to a question about a conversation, given the gold \
 answer. Be generous: label the answer CORRECT when it refers to the same thing as the gold \
@@ -111,19 +78,6 @@ def extraction_messages(
 
 
 # ---------------------------------------------------------------------- memory manager
-def _memory_items(memories: str | Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
-    if isinstance(memories, str):
-        try:
-            memories = json.loads(memories) if memories.strip() else []
-        except ValueError:
-            return [{"id": "0", "text": memories}]
-    return [
-        {"id": str(m.get("id", i)), "text": str(m.get("text", ""))}
-        for i, m in enumerate(memories)
-        if isinstance(m, Mapping)
-    ]
-
-
 def manager_messages(
     speaker: str,
     date: str,
@@ -131,17 +85,7 @@ def manager_messages(
     memories: str | Sequence[Mapping[str, Any]] = (),
 ) -> list[Message]:
     """The manager's decision: stored memories (JSON ``[{"id", "text"}]``) and new fact(s)."""
-    facts = [facts] if isinstance(facts, str) else list(facts)
-    items = _memory_items(memories)
-    shown = json.dumps(items, ensure_ascii=False, indent=1) if items else "[] (no memories yet)"
-    user = (
-        f"Person: {speaker}\n"
-        f"Stored memories:\n{shown}\n\n"
-        f"New facts (from the session of {date or 'unknown date'}):\n"
-        + "\n".join(f"- {f}" for f in facts)
-        + '\n\nReply with the JSON object {"memory": [...]} only.'
-    )
-    return _chat(MANAGER_SYSTEM, user)
+    return _chat(MANAGER_SYSTEM, manager_case(speaker, date, facts, memories))
 
 
 def manager_messages_from_observation(observation: Mapping[str, str]) -> list[Message]:
@@ -164,18 +108,11 @@ def answer_messages(
     memories_b: str,
     distill: bool = True,
 ) -> list[Message]:
-    """The answer agent's task; memories are ``[id] (date) text`` lines, one per memory.
-
-    ``distill`` asks for the relevant memory ids before the answer (memory distillation);
-    without it the reply is the answer line alone.
-    """
-    when = f"\nThe question is asked on {question_date}." if question_date else ""
-    user = (
-        f"Memories of {speaker_a or 'speaker A'}:\n{memories_a or '(none)'}\n\n"
-        f"Memories of {speaker_b or 'speaker B'}:\n{memories_b or '(none)'}\n\n"
-        f"Question: {question}{when}\n\n{ANSWER_FORMAT if distill else ANSWER_FORMAT_DIRECT}"
+    """The answer agent's task (see :func:`memenv.prompts.answer_case`)."""
+    case = answer_case(
+        question, question_date, speaker_a, speaker_b, memories_a, memories_b, distill=distill
     )
-    return _chat(ANSWER_SYSTEM if distill else ANSWER_SYSTEM_DIRECT, user)
+    return _chat(answer_rules(distill), case)
 
 
 def answer_messages_from_observation(

@@ -1,7 +1,9 @@
 """Registration of every memenv environment id with Gymnasium.
 
 One ``register(...)`` per configuration, in the MiniGrid style. ``import memenv`` calls
-:func:`register_memenv_envs`, and Gymnasium calls it through ``gym.make("memenv:<id>")``.
+:func:`register_memenv_envs`, and Gymnasium calls it through ``gym.make("memenv:<id>")``. This
+module imports only Gymnasium (entry points are strings), so it sits below ``memenv``.
+:func:`env_ids` (and ``ENV_IDS``) list the registered ids from ``gym.registry`` itself.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ MANAGER_ENTRY = "memenv.envs.memory_manager:MemoryManagerEnv"
 ANSWER_ENTRY = "memenv.envs.answer_agent:AnswerAgentEnv"
 MANAGER_FEATURES_ENTRY = "memenv.wrappers:make_featurized_manager"
 ANSWER_FEATURES_ENTRY = "memenv.wrappers:make_featurized_answer"
+ENTRY_PREFIXES = ("memenv.", "memenv:")
+"""Entry points that make an id a memenv one."""
 
 
 def register_memenv_envs() -> None:
@@ -65,17 +69,17 @@ def register_memenv_envs() -> None:
     )
 
 
-ENV_IDS = (
-    "MemoryManager-LoCoMo-v0",
-    "MemoryManager-Synth-v0",
-    "MemoryManager-LongMemEval-v0",
-    "MemoryManager-MSC-v0",
-    "AnswerAgent-LoCoMo-v0",
-    "AnswerAgent-Synth-v0",
-    "AnswerAgent-LongMemEval-v0",
-    "AnswerAgent-MSC-v0",
-    "MemoryManagerFeatures-Synth-v0",
-    "MemoryManagerFeatures-LoCoMo-v0",
-    "AnswerAgentFeatures-Synth-v0",
-    "AnswerAgentFeatures-LoCoMo-v0",
-)
+def env_ids() -> tuple[str, ...]:
+    """Every registered memenv id, read from ``gym.registry`` (so a new ``register`` call above
+    is picked up everywhere, tests included, with no other edit)."""
+    return tuple(
+        env_id
+        for env_id, spec in registry.items()
+        if isinstance(spec.entry_point, str) and spec.entry_point.startswith(ENTRY_PREFIXES)
+    )
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    if name == "ENV_IDS":  # computed on access, after every registration
+        return env_ids()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,8 +5,13 @@ string, and the environments turn that into an invalid (no-op) action.
 
 Manager output follows Mem0's update format, ``{"memory": [{"id", "text", "event",
 "old_memory"}]}``. LLMs wrap it in code fences, surround it with prose, use single quotes, leave
-trailing commas or drop fields; all of that is tolerated. Answer-agent output lists the selected
-memories and ends with ``**Answer:** <answer>``.
+trailing commas or drop fields; all of that is tolerated. A compact one-line form is read too:
+``ADD``, ``NOOP``, ``UPDATE 2``, ``DELETE 0``, optionally followed by ``: <memory text>`` (the
+form small policies emit; no text means "the new fact's text"). Answer-agent output lists the
+selected memories and ends with ``**Answer:** <answer>``.
+
+:func:`json_candidates` and :func:`loads_lenient` are the JSON extraction every parser of LLM
+output uses (``agents.parsing`` reads extracted facts and judge labels with them).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ _EVENT_ALIASES = {
     "KEEP": "NOOP",
 }
 
-_FENCE = re.compile(r"```(?:json|JSON|python)?\s*(.*?)```", re.DOTALL)
+_FENCE = re.compile(r"```[A-Za-z]*\s*(.*?)```", re.DOTALL)
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _ANSWER_MARKER = re.compile(r"\*{0,2}\s*answer\s*:\s*\*{0,2}", re.IGNORECASE)
 _MEMORY_REF = re.compile(r"\[(\d{1,4})\]")
@@ -53,8 +58,15 @@ class ParsedOp:
     """Why this operation cannot be applied as written ("" when it is well formed)."""
 
 
-def _candidate_json_texts(raw: str) -> list[str]:
-    """Substrings of ``raw`` that may hold the JSON payload, most specific first."""
+_COMPACT_OP = re.compile(
+    r"(ADD|UPDATE|DELETE|NOOP|NONE)(?:[ \t]+(\d{1,6}))?[ \t]*(?::(.*))?",
+    re.IGNORECASE,
+)
+
+
+def json_candidates(raw: str) -> list[str]:
+    """Substrings of ``raw`` that may hold a JSON payload, most specific first: fenced blocks,
+    the outermost ``{...}`` and ``[...]``, then the whole text."""
     candidates = [m.group(1) for m in _FENCE.finditer(raw)]
     for open_c, close_c in (("{", "}"), ("[", "]")):
         start, end = raw.find(open_c), raw.rfind(close_c)
@@ -84,7 +96,7 @@ def loads_lenient(text: str) -> Any:
 
 
 def _extract_payload(raw: str) -> Any:
-    for candidate in _candidate_json_texts(raw):
+    for candidate in json_candidates(raw):
         value = loads_lenient(candidate)
         if isinstance(value, dict | list):
             return value
@@ -138,10 +150,28 @@ def parse_manager_output(raw: Any) -> tuple[list[ParsedOp], str]:
         return [], f"expected a string, got {type(raw).__name__}"
     if not raw.strip():
         return [], "empty output"
+    compact = _compact_op(raw)
+    if compact is not None:
+        return [compact], ""
     items = _op_items(_extract_payload(raw))
     if items is None:
         return [], "no JSON list of memory operations found"
     return [_parse_op_item(item) for item in items], ""
+
+
+def _compact_op(raw: str) -> ParsedOp | None:
+    """The compact form ``OP [id][: text]`` on the first non-empty line, or None."""
+    line = next((ln for ln in raw.splitlines() if ln.strip()), "").strip()
+    match = _COMPACT_OP.fullmatch(line[:10_000])
+    if match is None:
+        return None
+    name, target, text = match.group(1).upper(), match.group(2), (match.group(3) or "").strip()
+    op = "NOOP" if name == "NONE" else name
+    if op in ("UPDATE", "DELETE") and target is None:
+        return ParsedOp(op, None, text, error=f"{op} without a memory id")
+    if op in ("ADD", "NOOP") and target is not None:
+        return ParsedOp(op, None, text, error=f"{op} takes no memory id, got {target}")
+    return ParsedOp(op, target, text)
 
 
 @dataclass(frozen=True)

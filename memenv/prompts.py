@@ -1,40 +1,65 @@
-"""Default renderings of environment observations as LLM prompts.
+"""The task texts of the two environments' roles, written once for every user.
 
-The environments put these in ``observation["prompt"]`` so that an LLM policy can act from the
-observation alone. They follow Memory-R1's structure (retrieved memories with short ids, the new
-fact, a JSON reply; memories with timestamps, the question, a reply ending in ``**Answer:**``)
-in this project's own wording. Richer, configurable prompts live in ``agents/prompts``.
+The rules (a system text) and the case (the decision at hand) of the Memory Manager and the
+Answer Agent. The environments put ``rules + case`` in ``observation["prompt"]`` so that an LLM
+policy can act from the observation alone; ``agents.prompts`` sends the same two texts as chat
+messages. The structure follows Memory-R1 (retrieved memories with short ids and a JSON list of
+operations; timestamped memories of both speakers and a reply ending in ``**Answer:**``), in
+this project's own wording.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from json.encoder import encode_basestring
+from typing import Any
 
 from memenv.memory import MemoryEntry
 
-MANAGER_INSTRUCTIONS = (
-    "You maintain a long-term memory about {speaker}. Compare the new fact with the existing "
-    "memories and choose one operation per memory:\n"
-    "- ADD: the fact is new information; store it as a new memory.\n"
-    "- UPDATE: the fact changes or enriches an existing memory; rewrite it (keep its id).\n"
-    "- DELETE: the fact contradicts or cancels an existing memory; remove it.\n"
-    "- NONE: the fact is already known or not worth keeping.\n"
-    'Reply with JSON only: {{"memory": [{{"id": "<id>", "text": "<memory text>", '
-    '"event": "ADD|UPDATE|DELETE|NONE", "old_memory": "<previous text, for UPDATE>"}}]}}'
-)
+MANAGER_SYSTEM = """You manage the long-term memory of one person. You get the relevant \
+memories already stored (each with a short id) and one or more new facts. Decide, memory by \
+memory and fact by fact, which operation keeps the memory correct, complete and free of \
+duplicates:
+- ADD: a new fact holds information no memory has. Store it as a new memory (give it a new id).
+- UPDATE: a new fact refines, extends or changes a stored memory on the same subject. Rewrite \
+that memory, keep its id, and copy its previous text into "old_memory". When two versions \
+conflict, keep the more informative or more recent one.
+- DELETE: a new fact shows a stored memory is no longer true. Remove that memory by id.
+- NONE: a stored memory is unaffected, or the new fact is already known.
+Reply with JSON only, listing the stored memories and any new ones:
+{"memory": [{"id": "<id>", "text": "<memory text>", "event": "ADD|UPDATE|DELETE|NONE", \
+"old_memory": "<previous text, UPDATE only>"}]}"""
 
-ANSWER_INSTRUCTIONS = (
-    "Answer the question about the conversation between {speaker_a} and {speaker_b} using their "
-    "memories below. First list the ids of the memories that matter, like [3] [17]. When memories "
-    'conflict, trust the most recent one. Turn relative dates ("last year", "two weeks ago") '
-    "into absolute ones using the memory's date. Then give the answer, six words at most, on the "
-    "last line after **Answer:**"
+ANSWER_SYSTEM = """You answer questions about a long conversation between two people, using \
+only the memories retrieved from each person's memory bank. Each memory has an id in brackets \
+and the date it was recorded.
+How to answer:
+1. Pick out the few memories that bear on the question and write their ids.
+2. If memories disagree, trust the most recent one.
+3. If the question or a memory uses a relative time ("last year", "two days ago"), work out the \
+absolute date from the memory's timestamp; answer with that date, not the relative phrase.
+4. Answer briefly: six words at most.
+Reply with exactly two lines, like this example:
+Relevant: [4] [12]
+**Answer:** 12 March 2023"""
+
+ANSWER_FORMAT = (
+    "Reply with two lines: 'Relevant:' and the ids of the memories that matter, then "
+    "'**Answer:**' and the answer in at most six words."
 )
+ANSWER_SYSTEM_DIRECT = """You answer questions about a long conversation between two people, using \
+only the memories retrieved from each person's memory bank. Each memory has an id in brackets \
+and the date it was recorded. If memories disagree, trust the most recent one. Turn relative \
+times into absolute dates using the memory's timestamp. Answer briefly: six words at most.
+Reply with exactly one line, like this example:
+**Answer:** 12 March 2023"""
+
+ANSWER_FORMAT_DIRECT = "Reply with one line: '**Answer:**' and the answer in at most six words."
 
 
 def memories_json(memories: Sequence[MemoryEntry]) -> str:
-    """Memories as the JSON list a manager prompt shows: local ids "0", "1", ...
+    """Memories as a compact JSON list with local ids "0", "1", ... (``observation["memories"]``).
 
     Byte-identical to ``json.dumps([{"id": "0", "text": ...}, ...], ensure_ascii=False)``,
     assembled directly (it is rendered on every manager step).
@@ -45,22 +70,46 @@ def memories_json(memories: Sequence[MemoryEntry]) -> str:
     return f"[{body}]"
 
 
-def manager_prompt(
+def memory_items(memories: str | Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """``[{"id", "text"}]`` from a JSON list (as in the observation) or from mappings."""
+    if isinstance(memories, str):
+        try:
+            memories = json.loads(memories) if memories.strip() else []
+        except ValueError:
+            return [{"id": "0", "text": memories}]
+    if not isinstance(memories, Sequence):
+        return []
+    return [
+        {"id": str(m.get("id", i)), "text": str(m.get("text", ""))}
+        for i, m in enumerate(memories)
+        if isinstance(m, Mapping)
+    ]
+
+
+def manager_case(
     speaker: str,
     date: str,
-    fact: str,
-    memories: Sequence[MemoryEntry],
-    *,
-    rendered: str | None = None,
+    facts: str | Sequence[str],
+    memories: str | Sequence[Mapping[str, Any]] = (),
 ) -> str:
-    """The manager decision as a prompt; ``rendered`` is ``memories_json(memories)`` when the
-    caller already has it."""
-    listed = memories_json(memories) if rendered is None else rendered
+    """The manager's decision: stored memories (JSON ``[{"id", "text"}]``) and new fact(s)."""
+    facts = [facts] if isinstance(facts, str) else list(facts)
+    items = memory_items(memories)
+    shown = json.dumps(items, ensure_ascii=False, indent=1) if items else "[] (no memories yet)"
     return (
-        f"{MANAGER_INSTRUCTIONS.format(speaker=speaker)}\n\n"
-        f"Existing memories of {speaker}:\n{listed}\n\n"
-        f"New fact ({date}): {fact}\n"
+        f"Person: {speaker}\n"
+        f"Stored memories:\n{shown}\n\n"
+        f"New facts (from the session of {date or 'unknown date'}):\n"
+        + "\n".join(f"- {f}" for f in facts)
+        + '\n\nReply with the JSON object {"memory": [...]} only.'
     )
+
+
+def manager_prompt(
+    speaker: str, date: str, fact: str, memories: str | Sequence[Mapping[str, Any]]
+) -> str:
+    """Rules and case of a manager decision as one text."""
+    return f"{MANAGER_SYSTEM}\n\n{manager_case(speaker, date, fact, memories)}"
 
 
 def memory_lines(memories: Sequence[MemoryEntry], first_id: int = 0) -> str:
@@ -73,6 +122,33 @@ def memory_lines(memories: Sequence[MemoryEntry], first_id: int = 0) -> str:
     )
 
 
+def answer_rules(distill: bool = True) -> str:
+    """The answer agent's rules, with (``distill``) or without memory selection."""
+    return ANSWER_SYSTEM if distill else ANSWER_SYSTEM_DIRECT
+
+
+def answer_case(
+    question: str,
+    question_date: str,
+    speaker_a: str,
+    speaker_b: str,
+    memories_a: str,
+    memories_b: str,
+    distill: bool = True,
+) -> str:
+    """The answer agent's task; memories are ``[id] (date) text`` lines, one per memory.
+
+    ``distill`` asks for the relevant memory ids before the answer (memory distillation);
+    without it the reply is the answer line alone.
+    """
+    when = f"\nThe question is asked on {question_date}." if question_date else ""
+    return (
+        f"Memories of {speaker_a or 'speaker A'}:\n{memories_a or '(none)'}\n\n"
+        f"Memories of {speaker_b or 'speaker B'}:\n{memories_b or '(none)'}\n\n"
+        f"Question: {question}{when}\n\n{ANSWER_FORMAT if distill else ANSWER_FORMAT_DIRECT}"
+    )
+
+
 def answer_prompt(
     question: str,
     question_date: str,
@@ -81,10 +157,6 @@ def answer_prompt(
     memories_a: str,
     memories_b: str,
 ) -> str:
-    when = f" (asked on {question_date})" if question_date else ""
-    return (
-        f"{ANSWER_INSTRUCTIONS.format(speaker_a=speaker_a, speaker_b=speaker_b)}\n\n"
-        f"Memories of {speaker_a}:\n{memories_a or '(none)'}\n\n"
-        f"Memories of {speaker_b}:\n{memories_b or '(none)'}\n\n"
-        f"Question{when}: {question}\n"
-    )
+    """Rules and case of an answer (with memory selection) as one text."""
+    case = answer_case(question, question_date, speaker_a, speaker_b, memories_a, memories_b)
+    return f"{ANSWER_SYSTEM}\n\n{case}"

@@ -12,7 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from envs_registry import ENV_IDS
+import memenv  # noqa: F401  (registers the ids)
+from envs_registry import env_ids
+
+ENV_IDS = env_ids()
+"""Every registered memenv id (read from gym.registry): new ids are covered with no edit."""
 
 LOCOMO_FILE = (
     Path(__file__).resolve().parents[1].parent / "shared/data/locomo/locomo10_trainval.json"

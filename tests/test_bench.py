@@ -7,7 +7,7 @@ import json
 import gymnasium as gym
 import pytest
 
-from envs_registry import ENV_IDS
+from envs_registry import env_ids
 from memenv.data.longmemeval import load_longmemeval
 from memenv.data.msc import load_msc
 from memenv_app.bench import percentile
@@ -21,7 +21,8 @@ from tests.env_cases import LOCOMO_FILE
 @pytest.fixture(scope="module")
 def quick_result(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "bench.json"
-    assert main(["bench", "--quick", "--json", str(out)]) == 0
+    locomo = ["--locomo-path", str(LOCOMO_FILE)] if LOCOMO_FILE.exists() else []
+    assert main(["bench", "--quick", "--json", str(out), *locomo]) == 0
     return json.loads(out.read_text("utf-8"))
 
 
@@ -33,7 +34,7 @@ def _sane(stats: dict) -> None:
 
 def test_quick_bench_env_figures(quick_result):
     rates = quick_result["env_steps_per_s"]
-    expected = [e for e in ENV_IDS if "LoCoMo" not in e or LOCOMO_FILE.exists()]
+    expected = [e for e in env_ids() if "LoCoMo" not in e or LOCOMO_FILE.exists()]
     assert sorted(rates) == sorted(expected)
     assert all(r > 0 for r in rates.values())
     vector = quick_result["vector_env_steps_per_s"]
@@ -145,7 +146,9 @@ def test_question_cache_gives_uncached_results(reward):
     from memenv.envs.question_memory import merged_by_score, retrieve_per_speaker
     from memenv.policies import RandomPolicy
 
-    env = MemoryManagerEnv(synth_kwargs={"n": 2, "n_sessions": 6}, reward=reward, answer_top_k=5)
+    env = MemoryManagerEnv(
+        synth_kwargs={"n": 2, "n_sessions": 6}, reward=reward, memories_per_speaker=5
+    )
     policy = RandomPolicy(0)
     obs, info = env.reset(seed=0)
     checked = 0

@@ -10,6 +10,7 @@ value read as YAML), e.g. ``train.max_steps=20 model.lora=true algorithm=sft``.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,8 @@ class DataConfig:
     agent: str = _f("answer", "Which agent to train: 'answer' (Answer Agent) or 'manager'.")
     dataset: str = _f("locomo", "Dataset of the rows: 'locomo', 'synth', 'longmemeval', 'msc'.")
     data_path: str | None = _f(
-        "../shared/data/locomo/locomo10_trainval.json",
-        "Data file (locomo: None uses the cached download; synth needs none).",
+        None,
+        "Data file (locomo: None uses the cached download in $MEMENV_DATA_DIR; synth needs none).",
     )
     train_split: str = _f("train", "Split the training rows come from.")
     val_split: str = _f("val", "Split for validation (model selection).")
@@ -65,13 +66,14 @@ class DataConfig:
     )
     memories_per_speaker: int = _f(
         10,
-        "Answer rows: memories retrieved per speaker (the paper: 30; 10 keeps CPU prompts short).",
+        "Memories retrieved per speaker for a question: what the answer rows show, and what the "
+        "manager's frozen answerer reads (the paper: 30; 10 keeps CPU prompts short).",
     )
     distillation: bool = _f(
         True,
         "Answer rows: ask for the relevant memory ids before the answer (memory distillation).",
     )
-    manager_top_k: int = _f(5, "Manager rows: stored memories shown with each fact.")
+    top_k: int = _f(5, "Manager rows: stored memories shown with each fact (the env's top_k).")
     fact_source: str = _f(
         "auto",
         "Manager rows: fact stream ('auto': dataset facts, 'turns': raw dialogue turns, "
@@ -110,7 +112,6 @@ class RewardConfig:
         "Manager: the frozen answer agent of the outcome reward: 'extractive', 'top-memory' or "
         "'llm:SPEC' (e.g. llm:transformers:runs/answer/best).",
     )
-    answer_top_k: int = _f(10, "Manager: memories per speaker the frozen answerer reads.")
     invalid_penalty: float = _f(0.1, "Manager: penalty for an unreadable or rejected operation.")
 
 
@@ -303,8 +304,35 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
     return cls(**kwargs)
 
 
+RENAMED_FIELDS: dict[tuple[str, str], tuple[str, str]] = {
+    ("reward", "answer_top_k"): ("data", "memories_per_speaker"),
+    ("data", "manager_top_k"): ("data", "top_k"),
+}
+"""Old (section, field) -> new one; the old names still load, with a DeprecationWarning."""
+
+
+def _rename_old_fields(data: dict[str, Any], where: str) -> dict[str, Any]:
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+    for (section, old), (new_section, new) in RENAMED_FIELDS.items():
+        values = out.get(section)
+        if not isinstance(values, dict) or old not in values:
+            continue
+        warnings.warn(
+            f"{where}: {section}.{old} is deprecated and will be removed in the next release; "
+            f"use {new_section}.{new}",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        value = values.pop(old)
+        target = out.setdefault(new_section, {})
+        if isinstance(target, dict):
+            target.setdefault(new, value)
+    return out
+
+
 def config_from_dict(data: dict[str, Any], where: str = "config") -> RunConfig:
-    return _build(RunConfig, _resolve_presets(data, where), where).validate()
+    data = _rename_old_fields(_resolve_presets(data, where), where)
+    return _build(RunConfig, data, where).validate()
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:

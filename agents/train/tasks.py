@@ -341,8 +341,8 @@ class ManagerTask(Task):
             reward="recall" if reward.metric == "recall" else "answer",
             reward_metric="f1" if reward.metric == "f1" else "em",
             answer_fn=None if reward.metric == "recall" else self._answer_fn(),
-            top_k=data.manager_top_k,
-            answer_top_k=reward.answer_top_k,
+            top_k=data.top_k,
+            memories_per_speaker=data.memories_per_speaker,
             invalid_penalty=reward.invalid_penalty,
         )
         self.envs[part] = env

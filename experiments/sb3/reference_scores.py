@@ -151,6 +151,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", default="experiments/results")
     parser.add_argument("--timesteps", type=int, default=TIMESTEPS)
     parser.add_argument("--envs", nargs="+", default=list(ENVS))
+    parser.add_argument(
+        "--data-path",
+        default=None,
+        help="LoCoMo file for the LoCoMo ids (default: cached download)",
+    )
     parser.add_argument("--algos", nargs="+", default=list(ALGOS), choices=ALGOS)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
@@ -163,13 +168,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "envs": {},
     }
     for env_id in args.envs:
-        env_kwargs = env_kwargs_for(env_id)
+        env_kwargs = env_kwargs_for(env_id, args.data_path)
         rows: dict[str, dict[str, Any]] = {}
         runs: dict[str, list[dict[str, Any]]] = {}
         for algo in args.algos:
             runs[algo] = []
             for seed in SEEDS:
-                run = train_and_evaluate(algo, env_id, args.timesteps, seed=seed)
+                run = train_and_evaluate(
+                    algo, env_id, args.timesteps, seed=seed, env_kwargs=env_kwargs
+                )
                 runs[algo].append({k: v for k, v in run.items() if k != "hyperparams"})
                 print(
                     f"{env_id} {algo} seed {seed}: {run['eval_mean']:.2f} "

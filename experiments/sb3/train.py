@@ -26,7 +26,6 @@ from memenv.envs.answer_agent import AnswerAgentEnv
 from memenv.envs.memory_manager import MemoryManagerEnv
 
 ALGOS = ("ppo", "a2c", "dqn", "maskable_ppo")
-LOCOMO_FILE = Path(__file__).resolve().parents[3] / "shared/data/locomo/locomo10_trainval.json"
 NET = [64, 64]
 
 # Small, fixed hyperparameters: the point is a reproducible reference, not a tuned agent.
@@ -55,10 +54,10 @@ HYPERPARAMS: dict[str, dict[str, Any]] = {
 
 
 def env_kwargs_for(env_id: str, data_path: str | None = None) -> dict[str, Any]:
-    """Default constructor kwargs: the local LoCoMo file for LoCoMo ids (no download)."""
-    if "LoCoMo" in env_id:
-        path = data_path or (str(LOCOMO_FILE) if LOCOMO_FILE.exists() else None)
-        return {"data_path": path} if path else {}
+    """Constructor kwargs: ``data_path`` for LoCoMo ids (without it the env uses the cached
+    official download, see ``MEMENV_DATA_DIR``)."""
+    if "LoCoMo" in env_id and data_path:
+        return {"data_path": data_path}
     return {}
 
 
@@ -154,7 +153,7 @@ def train_and_evaluate(
     from stable_baselines3.common.monitor import Monitor
 
     torch.set_num_threads(1)
-    env_kwargs = {**env_kwargs_for(env_id), **(env_kwargs or {})}
+    env_kwargs = dict(env_kwargs or {})
     train_env = Monitor(make_env(env_id, "train", env_kwargs))
     model = build_model(algo, train_env, seed, verbose)
     start = time.perf_counter()

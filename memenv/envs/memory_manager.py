@@ -534,7 +534,10 @@ class MemoryManagerEnv(MemoryEnvBase):
             "source_ids": ", ".join(fact.source_ids)[:MAX_TEXT],
             "memories": listed[:MAX_PROMPT],
             "prompt": manager_prompt(
-                fact.speaker, fact.date_str, fact.text, self.shown, rendered=listed
+                fact.speaker,
+                fact.date_str,
+                fact.text,
+                [{"id": str(i), "text": m.text} for i, m in enumerate(self.shown)],
             )[:MAX_PROMPT],
         }
 

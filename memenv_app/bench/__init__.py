@@ -20,16 +20,21 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from memenv.data.download import locomo_path
+from memenv.data.errors import DatasetUnavailableError
+
 PARTS: tuple[str, ...] = ("envs", "retrieval", "pipeline")
-SHARED_LOCOMO = Path(__file__).resolve().parents[3] / "shared/data/locomo/locomo10_trainval.json"
-"""The shared LoCoMo train/val file, used when ``--locomo-path`` is not given."""
 
 
 def default_locomo_path(path: str | os.PathLike[str] | None = None) -> Path | None:
-    """``path`` if given, else the shared trainval file when it exists, else ``None``."""
+    """``path`` if given, else the cached official download (``$MEMENV_DATA_DIR``) when it is
+    there, else ``None`` (the LoCoMo parts are then skipped; nothing is downloaded)."""
     if path is not None:
         return Path(path)
-    return SHARED_LOCOMO if SHARED_LOCOMO.is_file() else None
+    try:
+        return locomo_path(None, download=False)
+    except DatasetUnavailableError:
+        return None
 
 
 def peak_rss_mb() -> float:

@@ -30,7 +30,7 @@ import gymnasium as gym
 import numpy as np
 
 import memenv  # noqa: F401  (registers the ids)
-from envs_registry import ENV_IDS
+from envs_registry import env_ids
 from memenv_app.bench import default_locomo_path, median, part_main
 from memenv_app.bench.retrieval import ZipfText
 
@@ -290,7 +290,7 @@ def run(quick: bool = False, locomo_path: str | None = None) -> dict[str, Any]:
             locomo = None
         else:
             notes.append(f"envs: LoCoMo ids on {locomo.name}, split 'all'")
-        for env_id in ENV_IDS:
+        for env_id in env_ids():
             kwargs = env_kwargs(env_id, data_dir, locomo)
             if kwargs is None:
                 continue

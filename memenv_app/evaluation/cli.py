@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from memenv.data.registry import DATASETS
@@ -21,7 +22,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--manager", default="add-all", help="memory system (baselines.MANAGERS)")
     p.add_argument("--answerer", default="extractive", help="extractive, top-memory, ...")
     p.add_argument("--retriever", default="bm25", choices=("bm25", "dense"))
-    p.add_argument("--top-k", type=int, default=30, help="memories shown per speaker")
+    p.add_argument(
+        "--memories-per-speaker",
+        type=int,
+        default=30,
+        help="memories retrieved per speaker for each question (default 30, as the paper)",
+    )
+    p.add_argument("--top-k", type=int, default=None, help=argparse.SUPPRESS)  # deprecated name
     p.add_argument("--out", default="runs/eval", help="run directory for results.json/.md")
     p.add_argument("--include-adversarial", action="store_true", help="keep category 5")
     p.add_argument("--limit", type=int, default=None, help="answer only the first N questions")
@@ -78,6 +85,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         synth_kwargs = json.loads(args.synth_kwargs) if args.synth_kwargs else None
     except json.JSONDecodeError as exc:
         raise ValueError(f"--synth-kwargs is not valid JSON: {exc}") from None
+    if args.top_k is not None:
+        print(
+            "memenv: warning: --top-k is deprecated and will be removed in the next release; "
+            "use --memories-per-speaker",
+            file=sys.stderr,
+        )
     if args.no_distill and args.answerer != "llm":
         raise ValueError(f"--no-distill applies to --answerer llm, not {args.answerer!r}")
     config = EvalConfig(
@@ -88,7 +101,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         answerer=args.answerer,
         answerer_kwargs={"distill": False} if args.no_distill else {},
         retriever=args.retriever,
-        top_k=args.top_k,
+        memories_per_speaker=args.memories_per_speaker if args.top_k is None else args.top_k,
         out=args.out,
         include_adversarial=args.include_adversarial,
         limit=args.limit,

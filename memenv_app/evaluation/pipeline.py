@@ -21,6 +21,7 @@ import os
 import pickle
 import sys
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -50,7 +51,8 @@ class EvalConfig:
     out: str = "runs/eval"
     data_path: str | None = None
     retriever: str = "bm25"
-    top_k: int = 30
+    memories_per_speaker: int = 30
+    """Memories retrieved per speaker for each question (the paper: 30)."""
     include_adversarial: bool = False
     limit: int | None = None
     synth_kwargs: dict[str, Any] | None = None
@@ -76,6 +78,18 @@ class EvalConfig:
     device: str = "auto"
     api_key: str | None = field(default=None, repr=False)
     """Key for ``openai:URL`` (else ``$MEMENV_OPENAI_KEY`` / ``$OPENAI_API_KEY``); never saved."""
+    top_k: int | None = field(default=None, repr=False)
+    """Deprecated name of ``memories_per_speaker`` (removed in the next release)."""
+
+    def __post_init__(self) -> None:
+        if self.top_k is not None:
+            warnings.warn(
+                "EvalConfig(top_k=...) is deprecated and will be removed in the next release; "
+                "use memories_per_speaker=...",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            self.memories_per_speaker, self.top_k = self.top_k, None
 
 
 def cache_dir(config: EvalConfig) -> Path:
@@ -242,8 +256,8 @@ def _bar(total: int, desc: str, enabled: bool):
 
 def _config_dict(config: EvalConfig) -> dict[str, Any]:
     out = asdict(config)
-    out.pop("progress")
-    out.pop("api_key")
+    for key in ("progress", "api_key", "top_k"):
+        out.pop(key)
     return out
 
 
@@ -331,8 +345,10 @@ def run_eval(config: EvalConfig, *, on_row: RowCallback | None = None) -> dict[s
     from memenv.systems import make_memory_system
 
     t0 = time.perf_counter()
-    if config.top_k < 1:
-        raise ValueError(f"--top-k must be positive, got {config.top_k}")
+    if config.memories_per_speaker < 1:
+        raise ValueError(
+            f"--memories-per-speaker must be positive, got {config.memories_per_speaker}"
+        )
     if config.limit is not None and config.limit < 1:
         raise ValueError(f"--limit must be positive, got {config.limit}")
     if config.batch_size < 1:
@@ -385,7 +401,7 @@ def run_eval(config: EvalConfig, *, on_row: RowCallback | None = None) -> dict[s
             conversations=needed,
             banks=banks,
             retrieve_fn=system.retrieve_fn,
-            memories_per_speaker=config.top_k,
+            memories_per_speaker=config.memories_per_speaker,
             reward="f1",
         )
         for _ in range(batch)

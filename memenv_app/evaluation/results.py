@@ -123,7 +123,8 @@ def results_markdown(results: Mapping[str, Any]) -> str:
     t = results["timings"]
     lines += [
         "",
-        f"Scores in percent; k = {cfg['top_k']} memories per speaker. Timings (s): banks "
+        f"Scores in percent; k = {cfg.get('memories_per_speaker', cfg.get('top_k'))} memories "
+        "per speaker. Timings (s): banks "
         f"{t['bank_building']:.2f} (cache {'hit' if t['cache_hit'] else 'miss'}), retrieval "
         f"{t['retrieval']:.2f}, answering {t['answering']:.2f}, total {t['total']:.2f}.",
     ]
