@@ -99,20 +99,10 @@ def manager_messages_from_observation(observation: Mapping[str, str]) -> list[Me
 
 
 # ---------------------------------------------------------------------- answer agent
-def answer_messages(
-    question: str,
-    question_date: str,
-    speaker_a: str,
-    speaker_b: str,
-    memories_a: str,
-    memories_b: str,
-    distill: bool = True,
-) -> list[Message]:
-    """The answer agent's task (see :func:`memenv.prompts.answer_case`)."""
-    case = answer_case(
-        question, question_date, speaker_a, speaker_b, memories_a, memories_b, distill=distill
-    )
-    return _chat(answer_rules(distill), case)
+def answer_messages(*case: str, distill: bool = True) -> list[Message]:
+    """The answer agent's task; ``case`` are the arguments of
+    :func:`memenv.prompts.answer_case` (question, date, speakers, their memory lines)."""
+    return _chat(answer_rules(distill), answer_case(*case, distill=distill))
 
 
 def answer_messages_from_observation(

@@ -40,7 +40,7 @@ from typing import Any
 from agents.llm.base import Completion, LLMBackend, Prompt, SamplingParams
 from agents.policies import LLMAnswerPolicy, LLMManagerPolicy
 from agents.prompts import manager_messages
-from baselines._heuristics import BankRegistry, clip, decision_of, ops_action
+from baselines._heuristics import BankRegistry, Decision, clip, decision_of, ops_action
 from baselines.a_mem import AMemPolicy, Links, _retrieve_from_extra, keywords_and_tags, note_text
 from baselines.mem0 import Mem0Policy
 from memenv.answerers import register_answerer
@@ -207,17 +207,11 @@ class LLMDecider:
     def __init__(self, slot: LLMSlot):
         self.slot = slot
 
-    def decide(
-        self,
-        fact_text: str,
-        speaker: str,
-        date: str,
-        shown: Sequence[MemoryEntry],
-        scores: Sequence[float],
-    ) -> list[ParsedOp]:
+    def decide(self, d: Decision) -> list[ParsedOp]:
         stats = self.slot.stats
+        shown = d.shown
         memories = [{"id": str(i), "text": m.text} for i, m in enumerate(shown)]
-        prompt = manager_messages(speaker, date, fact_text, memories)
+        prompt = manager_messages(d.speaker, d.date, d.fact, memories)
         text = self.slot.require().generate([prompt], self.slot.params)[0].text
         parsed, error = parse_manager_output(text)
         stats.unparsed += bool(error)
@@ -237,7 +231,7 @@ class LLMDecider:
         if kept:
             return [ParsedOp("NOOP", None, "")]
         stats.fallbacks += 1
-        return [ParsedOp("ADD", None, clip(fact_text))]
+        return [ParsedOp("ADD", None, clip(d.fact))]
 
 
 class AMemLLMPolicy(AMemPolicy):
@@ -255,7 +249,7 @@ class AMemLLMPolicy(AMemPolicy):
             return {"op": 3, "target": 0, "text": ""}
         # The LLM sees the notes' fact part (keywords/tags are derived, not decided).
         plain = [replace(m, text=m.text.split(" | keywords: ")[0]) for m in d.shown]
-        ops = self.decider.decide(d.fact, d.speaker, d.date, plain, d.scores)
+        ops = self.decider.decide(replace(d, shown=plain))
         out: list[ParsedOp] = []
         linked = False
         for op in ops:

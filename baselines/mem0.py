@@ -23,7 +23,7 @@ rules, first match wins (``baselines._heuristics`` defines subject, attributes a
    old memory's clauses about other attributes).
 5. Otherwise ADD.
 
-A decider is any object with ``decide(fact_text, speaker, date, shown, scores) -> list[ParsedOp]``
+A decider is any object with ``decide(decision) -> list[ParsedOp]`` (a :class:`Decision`)
 (targets are local ids ``"0"``, ``"1"``, ... of ``shown``): an LLM decider plugs in there.
 """
 
@@ -35,6 +35,7 @@ from typing import Any, Protocol
 
 from baselines._heuristics import (
     SINGLE_VALUED,
+    Decision,
     Reading,
     clip,
     decision_of,
@@ -45,20 +46,12 @@ from baselines._heuristics import (
     read,
 )
 from memenv.data.records import OPERATIONS, Conversation
-from memenv.memory import MemoryEntry
 from memenv.parsing import ParsedOp, parse_manager_output
 from memenv.systems import MemorySystem, register_manager
 
 
 class Decider(Protocol):
-    def decide(
-        self,
-        fact_text: str,
-        speaker: str,
-        date: str,
-        shown: Sequence[MemoryEntry],
-        scores: Sequence[float],
-    ) -> list[ParsedOp]: ...
+    def decide(self, d: Decision) -> list[ParsedOp]: ...
 
 
 @dataclass
@@ -68,17 +61,11 @@ class HeuristicDecider:
     dup_jaccard: float = 0.7
     add_on_delete: bool = True
 
-    def decide(
-        self,
-        fact_text: str,
-        speaker: str,
-        date: str,
-        shown: Sequence[MemoryEntry],
-        scores: Sequence[float],
-    ) -> list[ParsedOp]:
-        fact = read(fact_text, speaker)
-        mems = [read(m.text, speaker) for m in shown]
-        add = ParsedOp("ADD", None, clip(fact_text))
+    def decide(self, d: Decision) -> list[ParsedOp]:
+        fact = read(d.fact, d.speaker)
+        mems = [read(m.text, d.speaker) for m in d.shown]
+        scores = d.scores
+        add = ParsedOp("ADD", None, clip(d.fact))
 
         if fact.cancels and not (fact.replaces and self._new_single_value(fact, mems)):
             target = self._cancel_target(fact, mems, scores)
@@ -104,7 +91,7 @@ class HeuristicDecider:
             # "X is dating Jordan" after "X broke up with Sam, so X is single"
             return [add, ParsedOp("DELETE", str(self._best(stale, scores)), "")]
         if target is not None:
-            merged = merge_texts(fact_text, mems[target].text, speaker)
+            merged = merge_texts(d.fact, mems[target].text, d.speaker)
             return [ParsedOp("UPDATE", str(target), clip(merged))]
         return [add]
 
@@ -169,7 +156,7 @@ class HeuristicDecider:
 
 class Mem0Policy:
     """Decides from the observation's fact and the shown memories of ``info`` through a decider
-    (the rule decider by default)."""
+    (the rule decider by default); subclasses turn the decision into other actions."""
 
     name = "mem0"
 
@@ -178,9 +165,10 @@ class Mem0Policy:
 
     def act(self, observation: dict[str, str], info: dict[str, Any]) -> dict[str, Any] | str:
         d = decision_of(observation, info)
-        if d is None:
-            return {"op": 3, "target": 0, "text": ""}
-        return ops_action(self.decider.decide(d.fact, d.speaker, d.date, d.shown, d.scores))
+        return {"op": 3, "target": 0, "text": ""} if d is None else self.action_for(d)
+
+    def action_for(self, d: Decision) -> dict[str, Any] | str:
+        return ops_action(self.decider.decide(d))
 
 
 def make_mem0(decider: Decider | None = None) -> MemorySystem:

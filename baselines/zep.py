@@ -22,8 +22,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from baselines._heuristics import clip, day_of, decision_of, ops_action
-from baselines.mem0 import Decider, HeuristicDecider
+from baselines._heuristics import Decision, clip, day_of, ops_action
+from baselines.mem0 import Decider, Mem0Policy
 from memenv.memory import MemoryBank, MemoryEntry
 from memenv.parsing import ParsedOp
 from memenv.systems import MemorySystem, register_manager
@@ -44,25 +44,19 @@ def is_closed(text: str) -> bool:
     return split_validity(text)[2] is not None
 
 
-class ZepPolicy:
+class ZepPolicy(Mem0Policy):
     """Mem0's decisions turned into invalidations: nothing is ever deleted."""
 
     name = "zep"
 
-    def __init__(self, env: Any = None, decider: Decider | None = None):
-        self.decider: Decider = decider or HeuristicDecider()
-
-    def act(self, observation: dict[str, str], info: dict[str, Any]) -> dict[str, Any] | str:
-        d = decision_of(observation, info)
-        if d is None:
-            return {"op": 3, "target": 0, "text": ""}
+    def action_for(self, d: Decision) -> dict[str, Any] | str:
         day = day_of(d.date)
         valid = [i for i, m in enumerate(d.shown) if not is_closed(m.text)]
         view = [
             dataclasses.replace(d.shown[i], text=split_validity(d.shown[i].text)[0]) for i in valid
         ]
         scores = [d.scores[i] for i in valid]
-        decided = self.decider.decide(d.fact, d.speaker, d.date, view, scores)
+        decided = self.decider.decide(dataclasses.replace(d, shown=view, scores=scores))
         if all(op.op == "NOOP" for op in decided):
             return {"op": 3, "target": 0, "text": ""}
         new = ParsedOp("ADD", None, clip(f"{d.fact.strip()} (valid from {day})"))

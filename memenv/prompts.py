@@ -147,16 +147,3 @@ def answer_case(
         f"Memories of {speaker_b or 'speaker B'}:\n{memories_b or '(none)'}\n\n"
         f"Question: {question}{when}\n\n{ANSWER_FORMAT if distill else ANSWER_FORMAT_DIRECT}"
     )
-
-
-def answer_prompt(
-    question: str,
-    question_date: str,
-    speaker_a: str,
-    speaker_b: str,
-    memories_a: str,
-    memories_b: str,
-) -> str:
-    """Rules and case of an answer (with memory selection) as one text."""
-    case = answer_case(question, question_date, speaker_a, speaker_b, memories_a, memories_b)
-    return f"{ANSWER_SYSTEM}\n\n{case}"

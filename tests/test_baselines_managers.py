@@ -9,6 +9,7 @@ import pytest
 
 import baselines
 from baselines import MANAGERS, make_memory_system
+from baselines._heuristics import Decision
 from baselines.a_mem import make_a_mem
 from baselines.mem0 import HeuristicDecider, Mem0Policy, measure_ops
 from baselines.memoryos import make_memoryos
@@ -101,7 +102,8 @@ def test_mem0_beats_add_all_on_synthetic_val():
 
 def decide(fact: str, memories: list[str]) -> list:
     shown = [entry(i, t) for i, t in enumerate(memories)]
-    return HeuristicDecider().decide(fact, "Caroline", "8 May, 2023", shown, [1.0] * len(shown))
+    decision = Decision(fact, "Caroline", "8 May, 2023", list(shown), [1.0] * len(shown), None)
+    return HeuristicDecider().decide(decision)
 
 
 def test_mem0_duplicate_is_noop():

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from agents.llm.base import Completion, LLMBackend, Prompt, SamplingParams
+from baselines._heuristics import Decision
 from baselines.llm import DiskCachedBackend, LLMDecider, LLMSlot, make_llm_memory_system
 from memenv.memory import MemoryBank
 from memenv_app.cli import main
@@ -233,7 +234,8 @@ def test_decider_parses_filters_and_falls_back():
     slot = LLMSlot()
     slot.attach(_Scripted(outputs))
     decider = LLMDecider(slot)
-    ops = [decider.decide("Ann moved to Rome.", "Ann", "", shown, [1.0]) for _ in outputs]
+    decision = Decision("Ann moved to Rome.", "Ann", "", shown, [1.0], None)
+    ops = [decider.decide(decision) for _ in outputs]
     assert [(o.op, o.target, o.text) for o in ops[0]] == [("UPDATE", "0", "Ann lives in Rome.")]
     assert [(o.op, o.text) for o in ops[1]] == [("ADD", "Ann moved to Rome.")]
     assert [(o.op, o.text) for o in ops[2]] == [("ADD", "Ann moved to Rome.")]

@@ -10,14 +10,14 @@ from gymnasium import spaces
 
 from memenv.data.records import QA, Conversation
 from memenv.envs.banks import build_banks
-from memenv.envs.common import MemoryEnvBase, check_choice, check_positive_int
+from memenv.envs.common import MemoryEnvBase, check_choice, check_positive_int, common_args
 from memenv.envs.fact_sources import FactExtractor
 from memenv.envs.question_memory import RetrieveFn, evidence_recall, retrieve_per_speaker
 from memenv.memory import MemoryBank, MemoryEntry
 from memenv.metrics import score_answer
 from memenv.parsing import parse_answer_output
 from memenv.policies import ManagerSpec
-from memenv.prompts import answer_prompt, memory_lines
+from memenv.prompts import ANSWER_SYSTEM, answer_case, memory_lines
 from memenv.spaces import UnicodeText
 
 ANSWER_REWARDS = ("em", "f1", "f1_mem0", "bleu1")
@@ -103,19 +103,7 @@ class AnswerAgentEnv(MemoryEnvBase):
     ):
         self.reward_kind = check_choice("reward", reward, ANSWER_REWARDS)
         self.k = check_positive_int("memories_per_speaker", memories_per_speaker)
-        super().__init__(
-            dataset,
-            data_path=data_path,
-            split=split,
-            conversations=conversations,
-            include_adversarial=include_adversarial,
-            synth_kwargs=synth_kwargs,
-            fact_source=fact_source,
-            retriever=retriever,
-            capacity=capacity,
-            max_text_chars=max_text_chars,
-            render_mode=render_mode,
-        )
+        super().__init__(**common_args(locals()))
         self.questions: list[tuple[int, QA]] = [
             (ci, qa) for ci, conv in enumerate(self.conversations) for qa in conv.qa
         ]
@@ -215,6 +203,7 @@ class AnswerAgentEnv(MemoryEnvBase):
             conversation.sessions[-1].date_str if conversation.sessions else ""
         )
         lines_a, lines_b = memory_lines(mem_a, 0), memory_lines(mem_b, self.k)
+        case = answer_case(qa.question, question_date, speaker_a, speaker_b, lines_a, lines_b)
         self._obs = {
             "question": qa.question[:4000],
             "question_date": question_date[:200],
@@ -222,9 +211,7 @@ class AnswerAgentEnv(MemoryEnvBase):
             "speaker_b": speaker_b[:200],
             "memories_a": lines_a[:MAX_PROMPT],
             "memories_b": lines_b[:MAX_PROMPT],
-            "prompt": answer_prompt(
-                qa.question, question_date, speaker_a, speaker_b, lines_a, lines_b
-            )[:MAX_PROMPT],
+            "prompt": f"{ANSWER_SYSTEM}\n\n{case}"[:MAX_PROMPT],
         }
         if state is not None:
             cached = (state, list(self.shown), list(self.shown_scores), dict(self._obs))

@@ -39,6 +39,27 @@ def renamed_kwarg(owner: str, old: str, old_value: Any, new: str, new_value: Any
     return old_value
 
 
+COMMON_ARGS = (
+    "dataset",
+    "data_path",
+    "split",
+    "conversations",
+    "include_adversarial",
+    "synth_kwargs",
+    "fact_source",
+    "retriever",
+    "capacity",
+    "max_text_chars",
+    "render_mode",
+)
+"""Constructor arguments both environments take and :class:`MemoryEnvBase` handles."""
+
+
+def common_args(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The :data:`COMMON_ARGS` out of an environment ``__init__``'s ``locals()``."""
+    return {name: arguments[name] for name in COMMON_ARGS}
+
+
 class MemoryEnvBase(gym.Env[dict[str, str], Any]):
     """The part of ``__init__`` both environments share: which conversations, how facts are
     read, and how banks are made (see either environment's docstring for the arguments)."""

@@ -10,7 +10,13 @@ import numpy as np
 from gymnasium import spaces
 
 from memenv.data.records import OPERATIONS, QA, Conversation, Fact
-from memenv.envs.common import MemoryEnvBase, check_choice, check_positive_int, renamed_kwarg
+from memenv.envs.common import (
+    MemoryEnvBase,
+    check_choice,
+    check_positive_int,
+    common_args,
+    renamed_kwarg,
+)
 from memenv.envs.fact_sources import FactExtractor, resolve_facts
 from memenv.envs.question_memory import (
     AnswerFn,
@@ -177,19 +183,7 @@ class MemoryManagerEnv(MemoryEnvBase):
         self.reward_metric = check_choice("reward_metric", reward_metric, ANSWER_METRICS)
         self.top_k = check_positive_int("top_k", top_k)
         self.memories_per_speaker = check_positive_int("memories_per_speaker", memories_per_speaker)
-        super().__init__(
-            dataset,
-            data_path=data_path,
-            split=split,
-            conversations=conversations,
-            include_adversarial=include_adversarial,
-            synth_kwargs=synth_kwargs,
-            fact_source=fact_source,
-            retriever=retriever,
-            capacity=capacity,
-            max_text_chars=max_text_chars,
-            render_mode=render_mode,
-        )
+        super().__init__(**common_args(locals()))
         self.answer_fn: AnswerFn = answer_fn or top_memory_answer
         self.terminal_reward = terminal_reward
         self.invalid_penalty = float(invalid_penalty)
