@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from memenv.data.records import OPERATIONS
 from memenv.memory import MemoryBank, MemoryEntry
 from memenv.memory.tokenize import tokenize
 from memenv.parsing import ParsedOp, parse_manager_output
@@ -254,7 +255,7 @@ def ops_action(ops: Sequence[ParsedOp]) -> dict[str, Any] | str:
         return {"op": 3, "target": 0, "text": ""}
     if len(ops) == 1:
         op = ops[0]
-        index = ("ADD", "UPDATE", "DELETE", "NOOP").index(op.op)
+        index = OPERATIONS.index(op.op)
         target = int(op.target) if op.target is not None else 0
         return {"op": index, "target": target, "text": op.text}
     items = []
@@ -274,7 +275,7 @@ def action_ops(action: Any) -> list[str]:
         ops, _ = parse_manager_output(action)
         return [op.op for op in ops]
     op = action.get("op", 3)
-    return [op if isinstance(op, str) else ("ADD", "UPDATE", "DELETE", "NOOP")[int(op)]]
+    return [op if isinstance(op, str) else OPERATIONS[int(op)]]
 
 
 def primary_op(action: Any) -> str:

@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from memenv.data.records import Fact
+from memenv.data.records import OPERATIONS, Fact
 from memenv.envs.memory_manager import MemoryManagerEnv
 from memenv.memory import MemoryEntry
 from memenv.wrappers.features import DEFAULT_DIM, hash_text, normalise_scores, overlap_features
@@ -162,7 +162,7 @@ class FeaturizedMemoryManager(gym.Wrapper):
         op, slot = int(arr[0]), int(arr[1])
         if not (0 <= op < 4 and 0 <= slot < k):
             return None
-        return ("ADD", "UPDATE", "DELETE", "NOOP")[op], slot
+        return OPERATIONS[op], slot
 
     def to_base_action(self, action: Any) -> Any:
         """The base environment's dict action for a flat or multi action (others pass through)."""
