@@ -14,6 +14,10 @@ MANAGER_ENTRY = "memenv.envs.memory_manager:MemoryManagerEnv"
 ANSWER_ENTRY = "memenv.envs.answer_agent:AnswerAgentEnv"
 MANAGER_FEATURES_ENTRY = "memenv.wrappers:make_featurized_manager"
 ANSWER_FEATURES_ENTRY = "memenv.wrappers:make_featurized_answer"
+GRADED_MANAGER_ENTRY = "memenv.levels:make_graded_manager"
+GRADED_ANSWER_ENTRY = "memenv.levels:make_graded_answer"
+LOCOMO_CAPACITY_ENTRY = "memenv.levels:make_locomo_capacity"
+LEVELS = ("Easy", "Medium", "Hard")
 ENTRY_PREFIXES = ("memenv.", "memenv:")
 """Entry points that make an id a memenv one."""
 
@@ -67,6 +71,25 @@ def register_memenv_envs() -> None:
         entry_point=ANSWER_FEATURES_ENTRY,
         kwargs={"dataset": "locomo"},
     )
+    # Graded task variants (memenv.levels): where managing memory pays.
+    for level in LEVELS:
+        register(
+            id=f"MemoryManager-Synth-{level}-v0",
+            entry_point=GRADED_MANAGER_ENTRY,
+            kwargs={"level": level.lower()},
+        )
+        register(
+            id=f"AnswerAgent-Synth-{level}-v0",
+            entry_point=GRADED_ANSWER_ENTRY,
+            kwargs={"level": level.lower()},
+        )
+    for level in ("Medium", "Hard"):
+        register(
+            id=f"MemoryManagerFeatures-Synth-{level}-v0",
+            entry_point=MANAGER_FEATURES_ENTRY,
+            kwargs={"level": level.lower(), "shaping": "potential"},
+        )
+    register(id="MemoryManager-LoCoMo-Capacity-v0", entry_point=LOCOMO_CAPACITY_ENTRY)
 
 
 def env_ids() -> tuple[str, ...]:

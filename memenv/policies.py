@@ -3,7 +3,8 @@
 A policy is any object with ``act(observation, info) -> action``. These need no model and serve
 as defaults and reference points: store everything, store nothing, act at random, update the
 most related memory with everything (a reward-hacking probe), and (synthetic data only) follow
-the generator's ideal operations. Memory-system baselines live in ``baselines/``.
+the generator's ideal operations, plainly (``ideal-ops``) or capacity-aware with look-ahead
+(``oracle``). Memory-system baselines live in ``baselines/``.
 """
 
 from __future__ import annotations
@@ -70,22 +71,31 @@ class UpdateTopPolicy:
 
 
 class IdealOpsPolicy:
-    """Follows the synthetic generator's ideal operation for each fact.
+    """Follows the synthetic generator's ideal operation for each fact (``ideal-ops``).
 
     Built with the environment, whose documented hook ``ideal_action()`` turns the current
     fact's ideal operation into an action: ``IdealOpsPolicy(env)``.
     """
 
-    name = "oracle"
+    name = "ideal-ops"
+    hook = "ideal_action"
 
     def __init__(self, env: Any):
         self.env = env.unwrapped if hasattr(env, "unwrapped") else env
 
-    def act(self, observation: dict[str, str], info: dict[str, Any]) -> dict[str, Any]:
-        action = self.env.ideal_action()
+    def act(self, observation: dict[str, str], info: dict[str, Any]) -> Any:
+        action = getattr(self.env, self.hook)()
         if action is None:
-            raise ValueError("IdealOpsPolicy needs facts with ideal operations (synthetic data)")
+            raise ValueError(f"{type(self).__name__} needs facts with ideal operations (synthetic)")
         return action
+
+
+class OraclePolicy(IdealOpsPolicy):
+    """The ``oracle``: the ideal operations made capacity-aware with look-ahead at which
+    memories the conversation's questions need (the environment's ``oracle_action()``)."""
+
+    name = "oracle"
+    hook = "oracle_action"
 
 
 ManagerSpec = str | Policy | Callable[[Any], Policy]

@@ -91,14 +91,20 @@ def manager_case(
     date: str,
     facts: str | Sequence[str],
     memories: str | Sequence[Mapping[str, Any]] = (),
+    capacity: tuple[int, int] | None = None,
 ) -> str:
-    """The manager's decision: stored memories (JSON ``[{"id", "text"}]``) and new fact(s)."""
+    """The manager's decision: stored memories (JSON ``[{"id", "text"}]``) and new fact(s);
+    ``capacity`` = (memories stored, most the bank holds) when the bank is bounded."""
     facts = [facts] if isinstance(facts, str) else list(facts)
     items = memory_items(memories)
     shown = json.dumps(items, ensure_ascii=False, indent=1) if items else "[] (no memories yet)"
+    usage = ""
+    if capacity is not None:
+        usage = f"Memory bank: {capacity[0]} of at most {capacity[1]} memories used.\n"
     return (
         f"Person: {speaker}\n"
-        f"Stored memories:\n{shown}\n\n"
+        f"{usage}"
+        f"Stored memories (the most related):\n{shown}\n\n"
         f"New facts (from the session of {date or 'unknown date'}):\n"
         + "\n".join(f"- {f}" for f in facts)
         + '\n\nReply with the JSON object {"memory": [...]} only.'
@@ -106,10 +112,14 @@ def manager_case(
 
 
 def manager_prompt(
-    speaker: str, date: str, fact: str, memories: str | Sequence[Mapping[str, Any]]
+    speaker: str,
+    date: str,
+    fact: str,
+    memories: str | Sequence[Mapping[str, Any]],
+    capacity: tuple[int, int] | None = None,
 ) -> str:
     """Rules and case of a manager decision as one text."""
-    return f"{MANAGER_SYSTEM}\n\n{manager_case(speaker, date, fact, memories)}"
+    return f"{MANAGER_SYSTEM}\n\n{manager_case(speaker, date, fact, memories, capacity)}"
 
 
 def memory_lines(memories: Sequence[MemoryEntry], first_id: int = 0) -> str:

@@ -3,9 +3,10 @@
 A :class:`MemorySystem` is a way to manage memory (a policy acting through the MemoryManager
 environment) plus, optionally, its own retrieval for questions (passed to the AnswerAgent
 environment as ``retrieve_fn``). memenv registers its scripted references here (``add-all``,
-``noop``, ``random``, ``update-top``, ``oracle``); the memory-system baselines (``mem0``,
-``a-mem``, ``zep``, ``memoryos``, ``rag-turns``, the LLM systems) register themselves from the
-``baselines`` package, which :func:`make_memory_system` loads as a plugin on first need.
+``noop``, ``random``, ``update-top``, ``ideal-ops``, ``oracle``); the memory-system baselines
+(``mem0``, ``a-mem``, ``zep``, ``memoryos``, ``rag-turns``, the LLM systems) register themselves
+from the ``baselines`` package, which :func:`make_memory_system` loads as a plugin on first
+need.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from memenv.policies import (
     AddAllPolicy,
     IdealOpsPolicy,
     NoopPolicy,
+    OraclePolicy,
     Policy,
     RandomPolicy,
     UpdateTopPolicy,
@@ -84,8 +86,14 @@ _scripted(
     "UPDATEs the most related memory with every fact (a reward-hacking probe)",
 )
 _scripted(
-    "oracle",
+    "ideal-ops",
     IdealOpsPolicy,
-    "the synthetic generator's ideal operations (synthetic data only)",
+    "follows the synthetic generator's ideal operations (synthetic data only)",
+    needs_ideal_ops=True,
+)
+_scripted(
+    "oracle",
+    OraclePolicy,
+    "ideal operations, storing only what questions need, within capacity (synthetic only)",
     needs_ideal_ops=True,
 )

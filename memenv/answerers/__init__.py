@@ -5,7 +5,9 @@ An answerer has ``answer(question, question_date, memories) -> (answer, selected
 slot), and the indices are positions in that list, i.e. the environment's memory ids.
 
 memenv ships the model-free ones, which the environments use as frozen readers for rewards:
-``extractive`` (typed span extraction) and ``top-memory``. Others register themselves with
+``extractive`` (typed span extraction; newer memories win ties), ``extractive-no-recency`` (the
+same reader without any preference for newer memories, so stale memories mislead it) and
+``top-memory``. Others register themselves with
 :func:`register_answerer` (the ``llm`` answerer comes from the ``baselines`` plugin and is loaded
 on first need).
 """
@@ -26,8 +28,13 @@ class Answerer(Protocol):
     ) -> tuple[str, list[int]]: ...
 
 
+def _no_recency(**kwargs: Any) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(prefer_recent=False, **kwargs)
+
+
 ANSWERERS: dict[str, Callable[..., Any]] = {
     "extractive": ExtractiveAnswerer,
+    "extractive-no-recency": _no_recency,
     "top-memory": TopMemoryAnswerer,
 }
 """Answerer name -> factory (keyword options, e.g. ``backend=`` for ``llm``). An answerer with

@@ -214,9 +214,14 @@ class ExtractiveAnswerer:
         self,
         not_mentioned_threshold: float = NOT_MENTIONED_THRESHOLD,
         max_selected: int = MAX_SELECTED,
+        prefer_recent: bool = True,
     ):
         self.threshold = not_mentioned_threshold
         self.max_selected = max_selected
+        self.prefer_recent = prefer_recent
+        """Newer memories win ties and decide "still" questions; without it the reader goes by
+        overlap and retrieval order alone, so a stale memory can mislead it (as it would an
+        LLM reader): ``extractive-no-recency``."""
 
     def rank(self, question: str, memories: Sequence[MemoryEntry]) -> list[_Scored]:
         """Shown memories (by index) with their overlap score, best first."""
@@ -249,7 +254,7 @@ class ExtractiveAnswerer:
             covered = sum(weights[k] for k in content if k in keys)
             bonus = 0.1 * sum(1 for s in named if _mentions(m, s))
             # Newer memories win ties: a later write usually supersedes an older one.
-            score = covered + bonus + 1e-6 * m.updated_step
+            score = covered + bonus + (1e-6 * m.updated_step if self.prefer_recent else 0.0)
             scored.append(_Scored(i, m, score, covered / total))
         scored.sort(key=lambda s: -s.score)
         return scored
@@ -267,7 +272,8 @@ class ExtractiveAnswerer:
         ranked = self.rank(question, memories)
         chosen = self.select(ranked)
         kind = question_type(question)
-        if kind != "date" and (found := _intent(question, ranked)):
+        recent = self.prefer_recent
+        if kind != "date" and (found := _intent(question, ranked, recent)):
             return found
         if kind == "yesno" and " still " in f" {question.lower()} ":
             # The newest memory about the question's object decides whether it still holds;
@@ -275,7 +281,8 @@ class ExtractiveAnswerer:
             related = _about_object(question, ranked)
             if not related:
                 return "No", []
-            return _yes_no(question, [s.memory for s in related]), [s.index for s in related]
+            answer = _yes_no(question, [s.memory for s in related], recent)
+            return answer, [s.index for s in related]
         # Yes/no questions are mostly inferences ("Would X likely ...") whose words rarely
         # appear in memory: they are never refused.
         if kind != "yesno" and (not chosen or chosen[0].coverage < self.threshold):
@@ -283,7 +290,9 @@ class ExtractiveAnswerer:
         if not chosen:
             return "Yes", []
         wide = [s for s in ranked if s.coverage > 0][:LIST_MEMORIES] or chosen[:1]
-        text = _extract(kind, question, [s.memory for s in chosen], [s.memory for s in wide])
+        text = _extract(
+            kind, question, [s.memory for s in chosen], [s.memory for s in wide], recent
+        )
         used = wide if kind == "list" else chosen
         return text or chosen[0].memory.text, [s.index for s in used]
 
@@ -309,11 +318,14 @@ LEXICON: dict[str, frozenset[str]] = {
 """Closed classes a "which language / which instrument" question asks for."""
 
 
-def _intent(question: str, ranked: list[_Scored]) -> tuple[str, list[int]] | None:
-    """Answers found by what the question asks for, newest memory first, before any overlap
-    threshold: a job, a relationship, a language or instrument, a value that was replaced."""
+def _intent(
+    question: str, ranked: list[_Scored], prefer_recent: bool = True
+) -> tuple[str, list[int]] | None:
+    """Answers found by what the question asks for, newest memory first (else in rank order),
+    before any overlap threshold: a job, a relationship, a language or instrument, a value that
+    was replaced."""
     q = question.lower()
-    newest = sorted(ranked, key=lambda s: -s.memory.updated_step)
+    newest = sorted(ranked, key=lambda s: -s.memory.updated_step) if prefer_recent else ranked
     rules: list[re.Pattern[str]] = []
     if re.search(r"\b(for a living|job|occupation|profession)\b", q):
         rules.append(_JOB)
@@ -341,12 +353,18 @@ def _about_object(question: str, ranked: list[_Scored]) -> list[_Scored]:
     return [s for s, keys in keyed if ordered[-1] in keys]
 
 
-def _extract(kind: str, question: str, chosen: list[MemoryEntry], wide: list[MemoryEntry]) -> str:
+def _extract(
+    kind: str,
+    question: str,
+    chosen: list[MemoryEntry],
+    wide: list[MemoryEntry],
+    prefer_recent: bool = True,
+) -> str:
     best = chosen[0]
     if kind == "date":
         return _date_answer(question, chosen)
     if kind == "yesno":
-        return _yes_no(question, chosen)
+        return _yes_no(question, chosen, prefer_recent)
     if kind == "duration":
         for m in chosen:
             if found := _DURATION.search(m.text):
@@ -421,10 +439,10 @@ def _date_granularity(question: str, found: str) -> str:
     return found
 
 
-def _yes_no(question: str, chosen: list[MemoryEntry]) -> str:
+def _yes_no(question: str, chosen: list[MemoryEntry], prefer_recent: bool = True) -> str:
     if " still " in f" {question.lower()} ":
-        # The newest memory about the thing decides whether it still holds.
-        latest = max(chosen, key=lambda m: m.updated_step)
+        # The newest memory about the thing decides whether it still holds (else the best one).
+        latest = max(chosen, key=lambda m: m.updated_step) if prefer_recent else chosen[0]
         return "No" if _NEGATION.search(latest.text) else "Yes"
     return "No" if re.search(r"\b(not|never|no)\b", chosen[0].text, re.IGNORECASE) else "Yes"
 

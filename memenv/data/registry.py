@@ -87,7 +87,10 @@ def _synth(split: str, synth_kwargs: Mapping[str, Any] | None) -> list[Conversat
     out: list[Conversation] = []
     for part in parts:
         base_seed, n = SYNTH_SPLITS[part]
-        n = n if n_override is None else n_override
+        if isinstance(n_override, Mapping):  # conversations per split, e.g. {"test": 48}
+            n = n_override.get(part, n)
+        elif n_override is not None:
+            n = n_override
         seed = base_seed + seed_shift
 
         def make(n: int = n, seed: int = seed) -> list[Conversation]:
@@ -117,8 +120,9 @@ def load_conversations(
       Memory-R1 split (train conv-26, val conv-30, test the other eight).
     - longmemeval, msc: ``data_path`` required; split by a hash of the conversation id.
     - synth: generated; train = seed 0, 8 conversations; val = seed 10,000, 4; test = seed
-      20,000, 8; all = the three. ``synth_kwargs`` may set ``n`` (per split), ``seed`` (added to
-      each split's seed) and generator knobs.
+      20,000, 8; all = the three. ``synth_kwargs`` may set ``n`` (conversations per split: one
+      number for every split, or a mapping such as ``{"train": 64, "test": 48}``), ``seed``
+      (added to each split's seed) and generator knobs.
 
     Category-5 (adversarial) questions of locomo and synth are dropped unless
     ``include_adversarial``.

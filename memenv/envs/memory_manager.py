@@ -18,19 +18,16 @@ from memenv.envs.common import (
     renamed_kwarg,
 )
 from memenv.envs.fact_sources import FactExtractor, resolve_facts
-from memenv.envs.question_memory import (
-    AnswerFn,
-    evidence_recall,
-    merged_by_score,
-    top_memory_answer,
-)
+from memenv.envs.question_memory import AnswerFn, top_memory_answer
+from memenv.envs.scoring import EpisodeScorer, answerer_fn
 from memenv.memory import BankSnapshot, MemoryBank, MemoryEntry, OpResult
-from memenv.metrics import score_answer
+from memenv.memory.bank import BANK_FULL
 from memenv.parsing import ParsedOp, parse_manager_output
 from memenv.prompts import manager_prompt, memories_json
 from memenv.spaces import UnicodeText
 
-REWARDS = ("recall", "answer", "none")
+REWARDS = ("recall", "answer", "outcome", "none")
+SHAPINGS = (None, "potential")
 ANSWER_METRICS = ("em", "f1", "f1_mem0", "bleu1")
 MAX_TEXT = 4000
 MAX_PROMPT = 200_000
@@ -44,6 +41,48 @@ class _Episode:
     facts: list[Fact]
     linked: list[list[QA]]
     """For each fact, the questions whose evidence includes one of its source ids."""
+    scorer: EpisodeScorer
+    plan: _OraclePlan | None
+    """The look-ahead of the ``oracle`` reference (synthetic data with ideal operations)."""
+
+
+@dataclass
+class _OraclePlan:
+    """Which memory chain each fact belongs to, and which chains a question needs at the end.
+
+    A chain is the life of one ideal memory: the fact that ADDs it, then the facts that UPDATE
+    or DELETE it (their ideal target is the chain's first dia_id).
+    """
+
+    chain: list[str | None]
+    """Per fact: its chain's first dia_id (None for ideal NOOPs)."""
+    dia_ids: dict[str, set[str]]
+    """Chain -> every source dia_id of its facts (how its memory is recognised in a bank)."""
+    needed: set[str]
+    """Chains alive after the last fact whose facts some question's evidence names."""
+
+
+def _oracle_plan(conversation: Conversation, facts: Sequence[Fact]) -> _OraclePlan | None:
+    if not facts or any(f.ideal_op is None for f in facts):
+        return None
+    chain: list[str | None] = []
+    dia_ids: dict[str, set[str]] = {}
+    alive: dict[str, bool] = {}
+    for fact in facts:
+        if fact.ideal_op == "ADD":
+            name = fact.source_ids[0] if fact.source_ids else f"fact{len(chain)}"
+            alive[name] = True
+        elif fact.ideal_op in ("UPDATE", "DELETE") and fact.ideal_target is not None:
+            name = fact.ideal_target
+            alive[name] = fact.ideal_op == "UPDATE"
+        else:
+            chain.append(None)
+            continue
+        chain.append(name)
+        dia_ids.setdefault(name, set()).update(fact.source_ids)
+    evidence = {dia for qa in conversation.qa for dia in qa.evidence}
+    needed = {c for c, ids in dia_ids.items() if alive.get(c) and ids & evidence}
+    return _OraclePlan(chain, dia_ids, needed)
 
 
 @dataclass(frozen=True)
@@ -82,6 +121,15 @@ class MemoryManagerEnv(MemoryEnvBase):
     banks, one per speaker, are the environment's state; they are what an answer agent later
     reads to answer questions about the conversation.
 
+    ```python
+    import gymnasium as gym
+    import memenv
+
+    env = gym.make("MemoryManager-Synth-Medium-v0")  # bank of 8, reader sees 3 per speaker
+    obs, info = env.reset(seed=0)
+    obs, reward, terminated, truncated, info = env.step("UPDATE 0")
+    ```
+
     ## Action Space
 
     ``Dict(op=Discrete(4), target=Discrete(top_k), text=UnicodeText(4000))``:
@@ -90,39 +138,70 @@ class MemoryManagerEnv(MemoryEnvBase):
     - ``target``: the local id of a shown memory (UPDATE and DELETE);
     - ``text``: the memory text for ADD and UPDATE; empty means "the new fact's text".
 
-    ``step`` also takes a raw LLM output string in Mem0's update format,
-    ``{"memory": [{"id": "0", "text": "...", "event": "UPDATE", "old_memory": "..."}]}``; every
-    operation it lists is applied in order (ids are the local ids shown in the observation).
+    ``step`` also takes a raw LLM output string: the compact one-line form ``ADD``, ``NOOP``,
+    ``UPDATE 2``, ``DELETE 0`` (optionally ``UPDATE 2: <new text>``), or Mem0's update format
+    ``{"memory": [{"id": "0", "text": "...", "event": "UPDATE", "old_memory": "..."}]}``, every
+    operation of which is applied in order (ids are the local ids shown in the observation).
 
     ## Observation Space
 
     A ``Dict`` of ``UnicodeText`` fields: ``fact`` (the new fact), ``speaker``, ``date`` (session
     date), ``source_ids`` (comma-separated dia_ids), ``memories`` (JSON list of the shown memories,
-    ``[{"id": "0", "text": ...}, ...]``, at most ``top_k``, most related first) and ``prompt`` (the
+    ``[{"id": "0", "text": ...}, ...]``, at most ``top_k``, most related first), ``bank`` (how
+    full the speaker's bank is: ``"5/8"`` with a capacity, else ``"5"``) and ``prompt`` (the
     whole decision rendered for an LLM). After the last fact every field is empty.
 
     ## Rewards
 
-    Chosen by ``reward``:
+    A frozen reader answers questions from the memories retrieved for each of them:
+    ``memories_per_speaker`` per speaker (30 as in the paper), best first, cut to
+    ``memory_token_budget`` whitespace tokens when that is set. ``reward`` picks what is scored:
 
-    - ``"recall"`` (default, no model needed): for the questions whose evidence includes the
-      fact's dia_ids, the mean fraction of their evidence turns found in the provenance of the
-      ``memories_per_speaker`` memories per speaker retrieved for the question, after the
-      operation;
-    - ``"answer"`` (the paper's outcome reward): a frozen ``answer_fn`` answers those questions
-      from the same retrieved memories; the reward is the mean ``reward_metric`` (EM by default);
+    - ``"outcome"`` (the episode-level reward of the graded tasks): after the last fact, the
+      reader (``answerer``, default ``"extractive"``) answers every question of the conversation
+      from the final banks; the last step's reward is their mean ``reward_metric`` (EM by
+      default), also given as ``info["outcome_score"]``. Other steps get 0. With
+      ``shaping="potential"`` each step instead gets the change of a potential: the reader's
+      score summed over the questions whose evidence has already been said, divided by the
+      number of questions. After the last fact every question counts, so the potential equals
+      the outcome and the rewards of an episode sum to it exactly (penalties aside): this is
+      potential-based shaping (Ng et al., 1999), which leaves the optimal policy unchanged.
+    - ``"recall"`` (default, no reader): for the questions whose evidence includes the fact's
+      dia_ids, the mean share of their evidence turns carried by the retrieved memories after
+      the operation. A memory carries a turn only while its text still holds at least half of
+      the content words of that turn's fact, so merging facts into a memory whose text keeps
+      only the last one earns no credit for the others.
+    - ``"answer"`` (Memory-R1's one-step reward): the reader (default: the text of the best
+      memory; ``answerer="extractive"`` for a real one) answers the questions linked to the
+      fact right after the operation; the reward is their mean ``reward_metric``.
     - ``"none"``: always 0 (for building banks fast).
 
-    Facts linked to no question give 0. With ``terminal_reward=True`` the last step also gets the
-    same score averaged over all questions of the conversation. An invalid action (unparseable
-    output, unknown target, rejected operation) is applied as a no-op (the valid operations of a
-    multi-operation output still apply), flagged in ``info["invalid_action"]`` and costs
-    ``invalid_penalty``.
+    With ``terminal_reward=True`` the last step of ``"recall"`` / ``"answer"`` also gets the same
+    score over all questions (``info["terminal_score"]``). An invalid action (unparseable
+    output, unknown target, rejected operation such as an ADD into a full bank) is applied as a
+    no-op (the valid operations of a multi-operation output still apply), flagged in
+    ``info["invalid_action"]`` and costs ``invalid_penalty``.
+
+    ## Starting State
+
+    Empty banks for both speakers of a conversation drawn with the environment's seeded
+    generator (or named by the reset option ``{"conversation": id_or_index}``).
 
     ## Episode End
 
     Terminates after the last fact of the conversation. No truncation (wrap with ``TimeLimit`` if
     needed).
+
+    ## Information
+
+    ``conversation_id``, ``fact_index``, ``num_facts``, ``shown_memory_ids`` (bank ids of the
+    shown memories), ``shown_memories`` (the shown ``MemoryEntry`` records), ``shown_scores``
+    (their retrieval scores), ``bank_sizes``; after a step also ``invalid_action`` (why the
+    action was invalid, ``""`` if it was not), ``bank_full`` (an ADD was rejected because the
+    bank is at capacity), ``applied_ops``, ``op_results``, ``linked_questions`` and, on the last
+    step, ``outcome_score`` / ``terminal_score``. Hooks for reference policies and memory
+    systems: ``memory_bank(speaker)``, ``ideal_action()``, ``oracle_action()``,
+    ``get_state()`` / ``set_state(state)`` (start a group of rollouts from one state).
 
     ## Arguments
 
@@ -131,22 +210,30 @@ class MemoryManagerEnv(MemoryEnvBase):
     - ``split``: ``"train"``, ``"val"``, ``"test"`` or ``"all"`` (Memory-R1's split for LoCoMo).
     - ``conversations``: records to use instead of loading ``dataset``.
     - ``fact_source``: ``"observation"``, ``"turns"``, ``"auto"`` (default) or an extractor.
-    - ``reward``, ``reward_metric``, ``answer_fn``, ``terminal_reward``: see Rewards.
+    - ``reward``, ``reward_metric`` (``"em"``, ``"f1"``, ``"f1_mem0"``, ``"bleu1"``),
+      ``answerer`` (a name of ``memenv.answerers``, e.g. ``"extractive"`` or
+      ``"extractive-no-recency"``, or any object with ``answer(question, date, memories)``),
+      ``answer_fn`` (a function ``(qa, memories) -> answer`` instead), ``shaping``,
+      ``terminal_reward``: see Rewards.
     - ``top_k``: memories shown per step (default 5, as Mem0). ``memories_per_speaker``:
       memories per speaker retrieved for a question (default 30, as the paper; ``answer_top_k``
-      is its deprecated name).
+      is its deprecated name). ``memory_token_budget``: the most whitespace tokens of memories
+      the reader sees per question (default None: no limit).
+    - ``capacity``: the most memories a speaker's bank holds (default None: unbounded); an ADD
+      into a full bank is rejected (an invalid action; ``info["bank_full"]``).
     - ``invalid_penalty``: subtracted for an invalid action (default 0.1).
-    - ``capacity``, ``retriever`` (``"bm25"`` or ``"dense"``), ``max_text_chars``: bank settings.
+    - ``retriever`` (``"bm25"`` or ``"dense"``), ``max_text_chars``: bank settings.
     - ``include_adversarial``: keep LoCoMo category-5 questions (default False).
-    - ``synth_kwargs``: generator knobs for ``dataset="synth"``.
+    - ``synth_kwargs``: generator knobs for ``dataset="synth"`` (see
+      ``memenv.data.synthetic.generate_locomo_item``; ``n`` sets conversations per split).
     - ``render_mode``: ``"ansi"`` or None.
-
-    Reset options: ``{"conversation": id_or_index}`` picks the episode's conversation; otherwise
-    it is drawn with the environment's seeded generator.
 
     ## Version History
 
-    - v0: initial release.
+    - v0: initial release. Later additions keep the v0 ids' meaning: the ``bank`` observation
+      field, the ``outcome`` reward and its shaping, ``answerer`` and ``memory_token_budget``,
+      recall credited only for facts a memory's text still carries, the graded ids
+      ``MemoryManager-Synth-{Easy,Medium,Hard}-v0`` and ``MemoryManager-LoCoMo-Capacity-v0``.
     """
 
     def __init__(
@@ -159,10 +246,13 @@ class MemoryManagerEnv(MemoryEnvBase):
         fact_source: str | FactExtractor = "auto",
         reward: str = "recall",
         reward_metric: str = "em",
+        answerer: str | Any | None = None,
         answer_fn: AnswerFn | None = None,
+        shaping: str | None = None,
         terminal_reward: bool = False,
         top_k: int = 5,
         memories_per_speaker: int = 30,
+        memory_token_budget: int | None = None,
         invalid_penalty: float = 0.1,
         capacity: int | None = None,
         retriever: str = "bm25",
@@ -181,10 +271,16 @@ class MemoryManagerEnv(MemoryEnvBase):
         )
         self.reward_kind = check_choice("reward", reward, REWARDS)
         self.reward_metric = check_choice("reward_metric", reward_metric, ANSWER_METRICS)
+        self.shaping = check_choice("shaping", shaping, SHAPINGS)
+        if shaping is not None and reward != "outcome":
+            raise ValueError(f"shaping={shaping!r} shapes the 'outcome' reward, not {reward!r}")
         self.top_k = check_positive_int("top_k", top_k)
         self.memories_per_speaker = check_positive_int("memories_per_speaker", memories_per_speaker)
+        if memory_token_budget is not None:
+            check_positive_int("memory_token_budget", memory_token_budget)
+        self.memory_token_budget = memory_token_budget
         super().__init__(**common_args(locals()))
-        self.answer_fn: AnswerFn = answer_fn or top_memory_answer
+        self.answer_fn: AnswerFn = self._reader(answerer, answer_fn, reward)
         self.terminal_reward = terminal_reward
         self.invalid_penalty = float(invalid_penalty)
 
@@ -196,6 +292,7 @@ class MemoryManagerEnv(MemoryEnvBase):
                 "date": UnicodeText(200),
                 "source_ids": UnicodeText(MAX_TEXT),
                 "memories": UnicodeText(MAX_PROMPT),
+                "bank": UnicodeText(200),
                 "prompt": UnicodeText(MAX_PROMPT),
             }
         )
@@ -209,17 +306,54 @@ class MemoryManagerEnv(MemoryEnvBase):
         self.shown: list[MemoryEntry] = []
         self.shown_scores: list[float] = []
         self._last_ops: list[OpResult] = []
-        # (speaker, question id, k) -> (bank, bank version, ranked): a question's top-k in a
-        # bank whose version has not changed is reused (cleared on reset).
-        self._question_cache: dict[tuple[str, str, int], tuple[MemoryBank, int, list]] = {}
+        self._potential = 0.0
+
+    def _reader(self, answerer: str | Any | None, answer_fn: AnswerFn | None, reward: str):
+        """The frozen reader of the ``answer`` and ``outcome`` rewards, as an AnswerFn."""
+        if answerer is not None and answer_fn is not None:
+            raise ValueError("pass answerer= or answer_fn=, not both")
+        if answer_fn is not None:
+            return answer_fn
+        if answerer is None:
+            if reward != "outcome":
+                return top_memory_answer
+            answerer = "extractive"
+        if isinstance(answerer, str):
+            from memenv.answerers import make_answerer
+
+            answerer = make_answerer(answerer)
+        if not callable(getattr(answerer, "answer", None)):
+            raise TypeError(
+                f"answerer must be a name or have answer(question, date, memories), "
+                f"got {type(answerer).__name__}"
+            )
+        return answerer_fn(answerer, self._question_date)
+
+    def _question_date(self, qa: QA) -> str:
+        if qa.question_date:
+            return qa.question_date
+        sessions = self._episode.conversation.sessions if self._episode else ()
+        return sessions[-1].date_str if sessions else ""
 
     # ------------------------------------------------------------------ episode data
     def _episode_for(self, index: int) -> _Episode:
         if index not in self._episodes:
             conversation = self.conversations[index]
             facts = resolve_facts(self.fact_source, conversation)
+            scorer = EpisodeScorer(
+                conversation,
+                facts,
+                memories_per_speaker=self.memories_per_speaker,
+                answer_fn=self.answer_fn,
+                metric=self.reward_metric,
+                token_budget=self.memory_token_budget,
+            )
             self._episodes[index] = _Episode(
-                conversation, facts, _link_questions(conversation, facts)
+                conversation,
+                facts,
+                _link_questions(conversation, facts),
+                scorer,
+                _oracle_plan(conversation, facts),
             )
         return self._episodes[index]
 
@@ -265,7 +399,8 @@ class MemoryManagerEnv(MemoryEnvBase):
         self.banks = {speaker: self.new_bank(speaker) for speaker in conversation.speakers}
         self.fact_index = 0
         self._last_ops = []
-        self._question_cache = {}
+        self._potential = 0.0
+        self._episode.scorer.reset_caches()
         return self._observation(), self._info()
 
     def step(self, action: Any):
@@ -282,21 +417,32 @@ class MemoryManagerEnv(MemoryEnvBase):
 
         linked = self._episode.linked[self.fact_index]
         reward = self._score_questions(linked) if linked else 0.0
-        if invalid:
-            reward -= self.invalid_penalty
         self.fact_index += 1
         terminated = self.fact_index >= len(self._episode.facts)
+        outcome = None
+        if self.reward_kind == "outcome":
+            if self.shaping == "potential":
+                before, self._potential = self._potential, self._shaping_potential()
+                reward = self._potential - before
+                outcome = self._potential if terminated else None
+            elif terminated:
+                outcome = reward = self._episode.scorer.outcome(self.banks)
+        if invalid:
+            reward -= self.invalid_penalty
         obs = self._observation()  # before info: info names the memories this observation shows
         info = self._info()
         info.update(
             {
                 "invalid_action": invalid,
+                "bank_full": any(r.op == "ADD" and r.reason.startswith(BANK_FULL) for r in results),
                 "applied_ops": [r.op for r in results if r.ok],
                 "op_results": results,
                 "linked_questions": len(linked),
             }
         )
-        if terminated and self.terminal_reward and self.reward_kind != "none":
+        if outcome is not None:
+            info["outcome_score"] = outcome
+        if terminated and self.terminal_reward and self.reward_kind in ("recall", "answer"):
             final = self._score_questions(list(self._episode.conversation.qa))
             info["terminal_score"] = final
             reward += final
@@ -327,7 +473,7 @@ class MemoryManagerEnv(MemoryEnvBase):
         if not 0 <= state.fact_index <= len(episode.facts):
             raise ValueError(f"state names fact {state.fact_index}, out of range")
         if self._episode is not episode:
-            self.banks, self._question_cache = {}, {}
+            self.banks = {}
         self._episode = episode
         for speaker in [s for s in self.banks if s not in state.banks]:
             del self.banks[speaker]
@@ -338,6 +484,9 @@ class MemoryManagerEnv(MemoryEnvBase):
             bank.restore(snapshot)
         self.fact_index = state.fact_index
         self._last_ops = []
+        episode.scorer.reset_caches()
+        if self.shaping == "potential":  # a function of the state: recomputed, not stored
+            self._potential = self._shaping_potential()
         return self._observation(), self._info()
 
     def linked_questions(self, fact_index: int | None = None) -> list[QA]:
@@ -374,6 +523,37 @@ class MemoryManagerEnv(MemoryEnvBase):
             if entry.provenance and entry.provenance[0] == fact.ideal_target:
                 return {"op": fact.ideal_op, "target": local, "text": ""}
         return {"op": "ADD" if fact.ideal_op == "UPDATE" else "NOOP", "target": 0, "text": ""}
+
+    def oracle_action(self) -> dict[str, Any] | str | None:
+        """The ``oracle`` reference's action for the current fact: the ideal operation, made
+        capacity-aware with look-ahead at the conversation's questions.
+
+        It stores a memory only if its chain (the ideal memory's life: the ADD, then its UPDATEs
+        and DELETEs) is still alive after the last fact and some question's evidence names one
+        of its facts; it follows the ideal UPDATEs and DELETEs of stored chains; a needed chain
+        that is not stored (full bank earlier, or its memory not shown) is ADDed when there is
+        room. With no capacity limit it differs from the plain ideal operations (``ideal-ops``)
+        only by skipping memories no question needs. ``None`` where the data has no ideal
+        operations.
+        """
+        episode = self._episode
+        fact = self.current_fact if episode is not None else None
+        plan = episode.plan if episode is not None else None
+        if fact is None or plan is None:
+            return None
+        noop = {"op": "NOOP", "target": 0, "text": ""}
+        chain = plan.chain[self.fact_index]
+        if chain is None or chain not in plan.needed:
+            return noop
+        ids = plan.dia_ids[chain]
+        stored = next((i for i, m in enumerate(self.shown) if ids.intersection(m.provenance)), None)
+        bank = self._bank_for(fact)
+        room = self.capacity is None or len(bank) < self.capacity
+        if stored is None:
+            return {"op": "ADD", "target": 0, "text": ""} if room else noop
+        if fact.ideal_op in ("UPDATE", "DELETE"):
+            return {"op": fact.ideal_op, "target": stored, "text": ""}
+        return noop
 
     def render(self) -> str | None:
         if self.render_mode != "ansi":
@@ -483,55 +663,42 @@ class MemoryManagerEnv(MemoryEnvBase):
                 rejected.append(f"{op.op}: {result.reason}")
         return results, rejected
 
-    def _question_memories(self, qa: QA) -> list[MemoryEntry]:
-        """``merged_by_score(retrieve_per_speaker(banks, list(banks), question, k))``, with each
-        bank's ranking reused while that bank is unchanged."""
-        cache = self._question_cache
-        per_speaker = []
-        for speaker, bank in self.banks.items():
-            key = (speaker, qa.id, self.memories_per_speaker)
-            hit = cache.get(key)
-            if hit is not None and hit[0] is bank and hit[1] == bank.version:
-                per_speaker.append(hit[2])
-                continue
-            ranked = bank.top_k(qa.question, self.memories_per_speaker)
-            if type(bank) is MemoryBank:  # subclasses may rank with state of their own
-                cache[key] = (bank, bank.version, ranked)
-            per_speaker.append(ranked)
-        return merged_by_score(per_speaker)
-
     def _score_questions(self, questions: Sequence[QA]) -> float:
-        if self.reward_kind == "none" or not questions:
-            return 0.0
-        total = 0.0
-        for qa in questions:
-            memories = self._question_memories(qa)
-            if self.reward_kind == "recall":
-                total += evidence_recall(qa, memories) or 0.0
-            else:
-                total += score_answer(self.answer_fn(qa, memories), qa)[self.reward_metric]
-        return total / len(questions)
+        """The per-fact reward of ``recall`` / ``answer`` over ``questions``."""
+        scorer = self._episode.scorer
+        if self.reward_kind == "recall":
+            return scorer.mean_recall(questions, self.banks)
+        if self.reward_kind == "answer":
+            return scorer.mean_score(questions, self.banks)
+        return 0.0
+
+    def _shaping_potential(self) -> float:
+        return self._episode.scorer.potential(self.fact_index, self.banks)
 
     def _observation(self) -> dict[str, str]:
         fact = self.current_fact
         if fact is None:
             self.shown, self.shown_scores = [], []
             return {key: "" for key in self.observation_space.spaces}
-        ranked = self._bank_for(fact).top_k(fact.text, self.top_k)
+        bank = self._bank_for(fact)
+        ranked = bank.top_k(fact.text, self.top_k)
         self.shown = [entry for entry, _ in ranked]
         self.shown_scores = [score for _, score in ranked]
         listed = memories_json(self.shown)
+        usage = f"{len(bank)}/{self.capacity}" if self.capacity else str(len(bank))
         return {
             "fact": fact.text[:MAX_TEXT],
             "speaker": fact.speaker[:200],
             "date": fact.date_str[:200],
             "source_ids": ", ".join(fact.source_ids)[:MAX_TEXT],
             "memories": listed[:MAX_PROMPT],
+            "bank": usage,
             "prompt": manager_prompt(
                 fact.speaker,
                 fact.date_str,
                 fact.text,
                 [{"id": str(i), "text": m.text} for i, m in enumerate(self.shown)],
+                capacity=(len(bank), self.capacity) if self.capacity else None,
             )[:MAX_PROMPT],
         }
 

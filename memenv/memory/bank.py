@@ -15,6 +15,10 @@ def _order(entry_id: str) -> int:
     return int(entry_id[1:])
 
 
+BANK_FULL = "bank is full"
+"""How a rejected ADD's reason starts when the bank is at capacity."""
+
+
 class MemoryBank:
     """The memories of one speaker, with a retriever kept in step with every change.
 
@@ -69,7 +73,7 @@ class MemoryBank:
         if not why and sources is None:
             why = f"provenance must be an iterable of dia_id strings, got {provenance!r}"
         if not why and self.capacity is not None and len(self._entries) >= self.capacity:
-            why = f"bank is full: {len(self._entries)} memories, capacity {self.capacity}"
+            why = f"{BANK_FULL}: {len(self._entries)} memories, capacity {self.capacity}"
         if why:
             return OpResult(False, "ADD", None, why)
         assert sources is not None

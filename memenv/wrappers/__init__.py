@@ -20,14 +20,20 @@ def make_featurized_manager(
     dim: int = DEFAULT_DIM,
     action: str = "flat",
     update_text: str = "merge",
+    level: str | None = None,
     **env_kwargs: Any,
 ) -> FeaturizedMemoryManager:
-    """A ``MemoryManagerEnv(**env_kwargs)`` wrapped in :class:`FeaturizedMemoryManager`."""
+    """A ``MemoryManagerEnv(**env_kwargs)`` (at a graded ``level`` of :mod:`memenv.levels` when
+    one is named) wrapped in :class:`FeaturizedMemoryManager`."""
     from memenv.envs.memory_manager import MemoryManagerEnv
+    from memenv.levels import make_graded_manager
 
-    return FeaturizedMemoryManager(
-        MemoryManagerEnv(**env_kwargs), dim=dim, action=action, update_text=update_text
+    base = (
+        MemoryManagerEnv(**env_kwargs)
+        if level is None
+        else make_graded_manager(level, **env_kwargs)
     )
+    return FeaturizedMemoryManager(base, dim=dim, action=action, update_text=update_text)
 
 
 def make_featurized_answer(
