@@ -3,8 +3,10 @@
 For each generator setting (``--synth-kwargs``), bank capacity and reader budget (memories per
 speaker), builds the banks of every conversation of a synthetic split with each manager (the
 ideal-operation follower ``oracle``, ``add-all``, ``mem0``, ...), answers every question with
-the frozen extractive reader, and prints mean EM and F1 over questions. Also prints mem0's
-operation accuracy against the generator's ideal operations.
+the frozen extractive reader, and prints EM and F1 over questions and the mean per-conversation
+EM (the episode outcome). Also prints mem0's operation accuracy against the generator's ideal
+operations. Bank capacity: a full bank rejects ADD (``MemoryBank``), UPDATE and DELETE still
+work; the oracle row is the plain ideal-operation follower.
 
     python -m experiments.synthetic.difficulty --split val \
         --synth-kwargs '{"phrasing": "varied", "distractor_facts": 0.3}' \
@@ -34,7 +36,9 @@ def _capacity(text: str) -> int | None:
 def score(
     conversations: list[Any], manager: str, capacity: int | None, top_ks: list[int]
 ) -> dict[int, dict[str, float]]:
-    """Mean EM and F1 (percent) per reader budget for banks built by ``manager``."""
+    """Per reader budget, for banks built by ``manager``: EM and F1 (percent) over questions
+    and ``episode_em``, the mean over conversations of each conversation's EM (the episode
+    outcome of the MemoryManager environment)."""
     system = make_memory_system(manager)
     banks = {
         c.id: build_banks(c, system.make_policy, fact_source=system.fact_source, capacity=capacity)
@@ -50,15 +54,24 @@ def score(
             memories_per_speaker=k,
             reward="f1",
         )
-        em = f1 = 0.0
-        n = 0
+        em, f1, episode_em = [], [], []
         for c in conversations:
+            mine = []
             for qa in c.qa:
                 obs, _ = env.reset(options={"question": qa.id})
                 answer, _ = answerer.answer(obs["question"], obs["question_date"], env.shown)
                 s = score_answer(answer, qa)
-                em, f1, n = em + s["em"], f1 + s["f1"], n + 1
-        out[k] = {"em": 100 * em / n, "f1": 100 * f1 / n, "questions": n}
+                em.append(s["em"])
+                f1.append(s["f1"])
+                mine.append(s["em"])
+            if mine:
+                episode_em.append(sum(mine) / len(mine))
+        out[k] = {
+            "em": 100 * sum(em) / len(em),
+            "f1": 100 * sum(f1) / len(f1),
+            "episode_em": 100 * sum(episode_em) / len(episode_em),
+            "questions": len(em),
+        }
     return out
 
 
@@ -80,12 +93,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"mem0 operation accuracy: {stats.accuracy:.1%} over {stats.total} facts")
     print(stats.table())
     results: dict[str, Any] = {"knobs": knobs, "mem0_op_accuracy": stats.accuracy, "rows": []}
-    print("| manager | capacity | memories/speaker | EM | F1 |")
-    print("|---|---|---|---|---|")
+    print("| manager | capacity | memories/speaker | EM | F1 | episode EM |")
+    print("|---|---|---|---|---|---|")
     for capacity in args.capacity:
         for manager in args.managers:
             for k, s in score(conversations, manager, capacity, args.top_k).items():
-                print(f"| {manager} | {capacity} | {k} | {s['em']:.1f} | {s['f1']:.1f} |")
+                row = f"| {manager} | {capacity} | {k} | {s['em']:.1f} | {s['f1']:.1f} |"
+                print(f"{row} {s['episode_em']:.1f} |")
                 results["rows"].append({"manager": manager, "capacity": capacity, "top_k": k, **s})
     print(f"({time.perf_counter() - t0:.0f} s)")
     if args.json:

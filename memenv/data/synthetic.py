@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -166,8 +167,7 @@ class _Generator:
 
     def __init__(self, seed: int, knobs: dict[str, Any], start: dt.date):
         self.rng = np.random.default_rng(seed)
-        self.trng = np.random.default_rng([seed, 1])
-        self.drng = np.random.default_rng([seed, 2])
+        self.seed = seed
         self.k = knobs
         self.varied = knobs["phrasing"] == "varied"
         self.start = start
@@ -181,6 +181,16 @@ class _Generator:
             _Person(*V.SPEAKERS[a], kinds=tuple(perm[:9])),
             _Person(*V.SPEAKERS[b], kinds=tuple(b_kinds)),
         )
+
+    @functools.cached_property
+    def trng(self) -> np.random.Generator:
+        """The varied wording's stream (made on first use: default items never need it)."""
+        return np.random.default_rng([self.seed, 1])
+
+    @functools.cached_property
+    def drng(self) -> np.random.Generator:
+        """The distractors' stream (made on first use)."""
+        return np.random.default_rng([self.seed, 2])
 
     # -- small helpers ------------------------------------------------------------------------
 
@@ -449,10 +459,11 @@ class _Generator:
             slots.insert(after, (who, None, kind))
         return slots
 
-    def other_value(self, kind: str, p: _Person) -> dict[str, str]:
-        """``{x}`` (and ``{xa}``, ``{xsp}``): a value of ``kind`` that ``p`` does not hold now."""
+    def other_value(self, kind: str, p: _Person, avoid: str | None = None) -> dict[str, str]:
+        """``{x}`` (and ``{xa}``, ``{xsp}``): a value of ``kind`` that ``p`` does not hold now
+        and that is not ``avoid``."""
         pool, more = _POOLS[kind]
-        current = {_identity(m.fields) for m in p.bank.values() if m.kind == kind}
+        current = {_identity(m.fields) for m in p.bank.values() if m.kind == kind} | {avoid}
         options = [x for x in (*pool, *more) if _key(x) not in current]
         value = _key(self.pick_from(self.drng, options))
         out = {"x": value, "xa": _article(value)}
@@ -476,7 +487,8 @@ class _Generator:
             turn, fact = self.pick_from(rng, VARIED[m.kind].restate)
             return self.fmt(turn, p, m.fields), self.fmt(fact, p, m.fields)
         if kind == "false":
-            options = [t for t in D.FALSE_CHANGES if t.needs is None or self.holding(p, t.needs)]
+            held_kinds = {m.kind for m in p.bank.values()}
+            options = [t for t in D.FALSE_CHANGES if t.needs is None or t.needs in held_kinds]
         else:
             options = list(D.OTHERS if kind == "other" else D.ONE_OFF)
         text = self.pick_from(rng, options)
@@ -486,9 +498,10 @@ class _Generator:
             assert held is not None
             fields.update(held.fields)
         if text.kind is not None:
-            fields.update(self.other_value(text.kind, p))
+            fields.update(self.other_value(text.kind, p, avoid=fields.get("v")))
         elif text.pool:
             fields["x"] = self.pick_from(rng, text.pool)
+            fields["xa"] = _article(fields["x"])
         if text.timed:
             phrase, off = self.pick_from(
                 rng, (("today", 0), ("yesterday", 1), ("two days ago", 2), ("three days ago", 3))

@@ -17,9 +17,9 @@ look like a change of a stored attribute to a reader that goes by keywords.
 A template is a ``(turn, fact)`` pair. Placeholders: those of
 :mod:`memenv.data.synthetic_vocab` for the speaker and their current value of ``needs`` (``{v}``,
 ``{sp}``, ``{name}``, ...), ``{whom}`` / ``{who}`` another person's relation to the speaker and
-name, ``{x}`` a value drawn from the pool of ``kind`` that differs from the speaker's current
-one (with ``{xa}`` its article for jobs, ``{xsp}`` a species for pets), and for timed one-off
-events ``{rel}`` / ``{when}`` as in the vocabulary module.
+name, ``{x}`` a value drawn from the pool of ``kind`` (one the speaker does not hold now) or from
+``pool`` (with ``{xa}`` its article, ``{xsp}`` a species for pets), and for timed one-off events
+``{rel}`` / ``{when}`` as in the vocabulary module.
 """
 
 from __future__ import annotations
@@ -132,10 +132,11 @@ OTHERS: tuple[DistractorText, ...] = (
 
 ONE_OFF: tuple[DistractorText, ...] = (
     DistractorText(
-        (("I went to a {x} concert, what a night.", "{n} went to a {x} concert."),), pool=GENRES
+        (("I went to {xa} {x} concert, what a night.", "{n} went to {xa} {x} concert."),),
+        pool=GENRES,
     ),
     DistractorText(
-        (("I went to a {x} concert {rel}.", "{n} went to a {x} concert {when}."),),
+        (("I went to {xa} {x} concert {rel}.", "{n} went to {xa} {x} concert {when}."),),
         pool=GENRES,
         timed=True,
     ),

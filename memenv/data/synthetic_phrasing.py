@@ -352,8 +352,8 @@ VARIED: dict[str, VariedText] = {
         ),
         dele=(
             (
-                "I haven't done any {v} in months, I think that chapter is closed.",
-                "{n} has not done {v} in months and considers that chapter closed.",
+                "I haven't made time for {v} in months, I think that chapter is closed.",
+                "{n} has not made time for {v} in months and considers that chapter closed.",
             ),
             ("{v} just isn't for me any more.", "{v} is no longer part of {n}'s life."),
             ("I sold all my {v} gear.", "{n} sold all {pos} {v} gear."),
