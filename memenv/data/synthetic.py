@@ -22,8 +22,11 @@ operation is NOOP because no question ever needs them.
 Randomness: the events (who says what, when, which value) come from one stream seeded by the
 seed; the varied wording and the distractors come from two further streams derived from the same
 seed. So for one seed, ``phrasing="varied"`` tells the same events in other words, and adding
-distractors inserts facts without changing the others (only turn numbers shift). With the
-default knobs the output is exactly that of the generator before these knobs existed.
+distractors inserts facts without changing the others (only turn numbers shift; the questions
+can differ where a varied update no longer names the old value). With the default knobs the
+output is exactly that of the generator before these knobs existed, except in conversations long
+enough to use up a value pool (about 30 sessions and more), which now draw from a reserve pool
+where they used to repeat a value.
 """
 
 from __future__ import annotations
