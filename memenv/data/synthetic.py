@@ -12,20 +12,39 @@ changed, dropped and restated, between chit-chat turns that carry no fact. An id
 is simulated alongside, so operations, targets and gold answers always agree with the dialogue.
 Questions use the LoCoMo release's categories: 1 multi-hop, 2 temporal, 3 open-domain,
 4 single-hop, 5 adversarial.
+
+Difficulty knobs (see :func:`generate_locomo_item`): churn (``update_rate``, ``delete_rate``,
+``restate_rate``, ``saturation``) and length (``n_sessions``); language variety (``phrasing``,
+:mod:`memenv.data.synthetic_phrasing`); distractor facts and false changes (``distractor_facts``,
+``false_change_rate``, :mod:`memenv.data.synthetic_distractors`), observation facts whose ideal
+operation is NOOP because no question ever needs them.
+
+Randomness: the events (who says what, when, which value) come from one stream seeded by the
+seed; the varied wording and the distractors come from two further streams derived from the same
+seed. So for one seed, ``phrasing="varied"`` tells the same events in other words, and adding
+distractors inserts facts without changing the others (only turn numbers shift; the questions
+can differ where a varied update no longer names the old value). With the default knobs the
+output is exactly that of the generator before these knobs existed, except in conversations long
+enough to use up a value pool (about 30 sessions and more), which now draw from a reserve pool
+where they used to repeat a value.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import numpy as np
 
+from memenv.data import synthetic_distractors as D
 from memenv.data import synthetic_vocab as V
 from memenv.data.records import Conversation
+from memenv.data.synthetic_phrasing import VARIED, Pair
 
 TIMED_RATE = 0.45
 """Share of ADD/UPDATE/DELETE turns (of kinds that have events) that say when it happened."""
@@ -42,6 +61,29 @@ QUESTION_CAPS: dict[str, int] = {
 }
 """Most questions of each kind per conversation (kinds map onto LoCoMo categories below)."""
 _CATEGORY = {"multi": 1, "temporal": 2, "open": 3, "single": 4, "still": 4, "adversarial": 5}
+PHRASINGS = ("templated", "varied")
+SATURATIONS = ("restate", "churn")
+VARIED_FALSE_CHANGE_RATE = 0.1
+"""``false_change_rate`` when it is left at None and ``phrasing="varied"``."""
+MAX_EXTRA_SHARE = 0.75
+"""Most that ``distractor_facts + false_change_rate`` may be."""
+_EXTRA_KINDS = ("dup", "other", "oneoff")
+"""Distractor facts: near-duplicate, someone else's fact, one-off event (equally likely)."""
+_POOLS: dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]] = {
+    "city": (V.CITIES, V.CITIES_MORE),
+    "sibling_city": (V.CITIES, V.CITIES_MORE),
+    "job": (V.JOBS, V.JOBS_MORE),
+    "employer": (V.EMPLOYERS, V.EMPLOYERS_MORE),
+    "pet": (V.PET_NAMES, V.PET_NAMES_MORE),
+    "partner": (V.PARTNERS, V.PARTNERS_MORE),
+    "hobby": (V.HOBBIES, V.HOBBIES_MORE),
+    "food": (V.FOODS, V.FOODS_MORE),
+    "car": (V.CARS, V.CARS_MORE),
+    "instrument": (V.INSTRUMENTS, V.INSTRUMENTS_MORE),
+    "language": (V.LANGUAGES, V.LANGUAGES_MORE),
+}
+"""Value pools per kind: the main pool, then the reserve drawn from once the main one is used
+up (tuples whose first item is the value, or plain strings)."""
 
 Fields = dict[str, str]
 T = TypeVar("T")
@@ -62,6 +104,9 @@ class _Memory:
     """Resolved date of the event that set the current value, when the turn said it."""
     prev: tuple[Fields, str] | None = None
     """The value before the latest update and the turn that had set it."""
+    prev_said: bool = True
+    """Whether the fact of the latest update names the value before it (else no question asks
+    for that value: the ideal memory no longer holds it)."""
 
 
 @dataclass
@@ -75,6 +120,9 @@ class _Person:
     deleted: list[tuple[str, Fields, str]] = field(default_factory=list)
     used: dict[str, set[str]] = field(default_factory=dict)
     """Values ever held per kind: new values (updates, re-adds after deletes) avoid them."""
+    times: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(kind, identity) -> how often that value became current. Above 1 only once a pool ran
+    dry; questions that name such a value ("before moving to X") are then ambiguous and skipped."""
 
     def hobbies(self) -> list[_Memory]:
         return [m for m in self.bank.values() if m.kind == "hobby"]
@@ -108,12 +156,23 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _key(item: Any) -> str:
+    return item[0] if isinstance(item, tuple) else item
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
 class _Generator:
-    """One conversation; all randomness comes from ``self.rng``."""
+    """One conversation. The events draw from ``self.rng`` only; the varied wording from
+    ``self.trng`` and the distractors from ``self.drng`` (see the module docstring)."""
 
     def __init__(self, seed: int, knobs: dict[str, Any], start: dt.date):
         self.rng = np.random.default_rng(seed)
+        self.seed = seed
         self.k = knobs
+        self.varied = knobs["phrasing"] == "varied"
         self.start = start
         a, b = self.rng.choice(len(V.SPEAKERS), size=2, replace=False)
         kinds = list(V.KINDS)
@@ -126,21 +185,64 @@ class _Generator:
             _Person(*V.SPEAKERS[b], kinds=tuple(b_kinds)),
         )
 
+    @functools.cached_property
+    def trng(self) -> np.random.Generator:
+        """The varied wording's stream (made on first use: default items never need it)."""
+        return np.random.default_rng([self.seed, 1])
+
+    @functools.cached_property
+    def drng(self) -> np.random.Generator:
+        """The distractors' stream (made on first use)."""
+        return np.random.default_rng([self.seed, 2])
+
     # -- small helpers ------------------------------------------------------------------------
 
     def pick(self, seq: Sequence[T]) -> T:
         return seq[int(self.rng.integers(len(seq)))]
 
-    def fresh(self, pool: Sequence[T], used: set[str], never: set[str], key=lambda x: x) -> T:
+    @staticmethod
+    def pick_from(rng: np.random.Generator, seq: Sequence[T]) -> T:
+        return seq[int(rng.integers(len(seq)))]
+
+    def fresh(
+        self,
+        pool: Sequence[T],
+        used: set[str],
+        never: set[str],
+        key=lambda x: x,
+        more: Sequence[T] = (),
+    ) -> T:
         """A random pool item whose key is neither used nor in ``never``; once the pool is used
-        up, any item outside ``never`` (the current values, which a new value must differ from)."""
+        up, one from the reserve ``more``; once both are, any item outside ``never`` (the
+        current values, which a new value must differ from)."""
         options = [x for x in pool if key(x) not in used and key(x) not in never]
-        return self.pick(options or [x for x in pool if key(x) not in never])
+        if not options and more:
+            options = [x for x in more if key(x) not in used and key(x) not in never]
+        return self.pick(options or [x for x in (*pool, *more) if key(x) not in never])
 
     def fmt(self, template: str, p: _Person, fields: Fields, **extra: str) -> str:
         other = self.people[1] if p is self.people[0] else self.people[0]
-        ctx = {"n": p.name, "pos": p.pos, "other": other.name, **fields, **extra}
-        return _cap(template.format_map(ctx))
+        sub, obj = ("she", "her") if p.pos == "her" else ("he", "him")
+        ctx = {"n": p.name, "pos": p.pos, "sub": sub, "obj": obj, "other": other.name}
+        return _cap(template.format_map({**ctx, **fields, **extra}))
+
+    def say(
+        self,
+        turns: Sequence[str],
+        facts: Sequence[str],
+        varied: Sequence[Pair],
+        p: _Person,
+        fields: Fields,
+        **extra: str,
+    ) -> tuple[str, str, str]:
+        """(turn text, fact text, fact template) of one event. The templated picks always draw
+        from the event stream, so the events do not depend on ``phrasing``."""
+        turn, fact = self.pick(turns), self.pick(facts)
+        if self.varied and varied:
+            j = int(self.trng.integers(len(varied) + 1))
+            if j < len(varied):
+                turn, fact = varied[j]
+        return self.fmt(turn, p, fields, **extra), self.fmt(fact, p, fields, **extra), fact
 
     # -- values -------------------------------------------------------------------------------
 
@@ -148,26 +250,27 @@ class _Generator:
         """A new value of ``kind`` for ``p`` (different from ``old`` and from past values)."""
         used = p.used.setdefault(kind, set())
         never = {_identity(old)} if old else set()
+        pool, more = _POOLS.get(kind, ((), ()))
         if kind == "city" or kind == "sibling_city":
-            city, country = self.fresh(V.CITIES, used, never, key=lambda c: c[0])
+            city, country = self.fresh(pool, used, never, key=_key, more=more)
             fields = {"v": city, "country": country}
             if kind == "sibling_city":
                 sib = p.bank["sibling"].fields
                 fields.update(sib=sib["v"], kin=sib["kin"])
             return fields
         if kind == "job":
-            job, trade = self.fresh(V.JOBS, used, never, key=lambda j: j[0])
-            return {"v": job, "a": "an" if job[0] in "aeiou" else "a", "field": trade}
+            job, trade = self.fresh(pool, used, never, key=_key, more=more)
+            return {"v": job, "a": _article(job), "field": trade}
         if kind == "pet":
             species = self.pick(list(V.SPECIES))
             return {
-                "v": self.fresh(V.PET_NAMES, used, never),
+                "v": self.fresh(pool, used, never, more=more),
                 "sp": species,
                 "open_q": V.SPECIES[species],
             }
         if kind == "partner":
             step = 0
-            name = self.fresh(V.PARTNERS, used, never)
+            name = self.fresh(pool, used, never, more=more)
             if old is not None:  # an update moves the relationship one step on
                 step = [s[0] for s in V.PARTNER_STATUSES].index(old["status"]) + 1
                 name = old["name"]
@@ -185,23 +288,22 @@ class _Generator:
             shared = [m.fields["v"] for m in other.hobbies() if m.fields["v"] not in used | mine]
             if shared and self.rng.random() < SHARED_HOBBY_RATE:
                 noun = self.pick(shared)
-                entry = next(h for h in V.HOBBIES if h[0] == noun)
+                entry = next(h for h in (*V.HOBBIES, *V.HOBBIES_MORE) if h[0] == noun)
             else:
-                entry = self.fresh(V.HOBBIES, used, mine, key=lambda h: h[0])
+                entry = self.fresh(pool, used, mine, key=_key, more=more)
             return {"v": entry[0], "act": entry[1], "open_q": entry[2]}
         if kind == "sibling":
             kin = self.pick(("sister", "brother"))
             return {"v": self.pick(V.SISTERS if kin == "sister" else V.BROTHERS), "kin": kin}
         if kind == "language":
-            lang, country = self.fresh(V.LANGUAGES, used, never, key=lambda x: x[0])
+            lang, country = self.fresh(pool, used, never, key=_key, more=more)
             return {"v": lang, "country": country}
-        pools = {
-            "employer": V.EMPLOYERS,
-            "food": V.FOODS,
-            "car": V.CARS,
-            "instrument": V.INSTRUMENTS,
-        }
-        return {"v": self.fresh(pools[kind], used, never)}
+        return {"v": self.fresh(pool, used, never, more=more)}
+
+    def became_current(self, p: _Person, kind: str, fields: Fields) -> None:
+        p.used.setdefault(kind, set()).add(_identity(fields))
+        slot = (kind, _identity(fields))
+        p.times[slot] = p.times.get(slot, 0) + 1
 
     # -- time ---------------------------------------------------------------------------------
 
@@ -241,6 +343,9 @@ class _Generator:
         addable = self.addable(p)
         u = self.rng.random()
         pu, pd, pn = self.k["update_rate"], self.k["delete_rate"], self.k["restate_rate"]
+        if not addable and self.k["saturation"] == "churn" and pu + pd + pn > 0:
+            # Nothing left to add: the add share goes to the other operations in proportion.
+            u = float(self.rng.random()) * (pu + pd + pn)
         if u < pu and updatable:
             return self.update(p, self.pick(updatable), session, date, gap, dia)
         if pu <= u < pu + pd and deletable:
@@ -252,12 +357,8 @@ class _Generator:
 
     def restate(self, p: _Person, m: _Memory) -> tuple[str, str, str, None]:
         t = V.KINDS[m.kind]
-        return (
-            self.fmt(self.pick(t.restate), p, m.fields),
-            self.fmt(self.pick(t.now), p, m.fields),
-            "NOOP",
-            None,
-        )
+        turn, fact, _ = self.say(t.restate, t.now, VARIED[m.kind].restate, p, m.fields)
+        return turn, fact, "NOOP", None
 
     def can_update(self, m: _Memory) -> bool:
         if m.kind == "partner":
@@ -276,58 +377,142 @@ class _Generator:
 
     def add(self, p: _Person, kind: str, session: int, date: dt.date, gap: int | None, dia: str):
         fields = self.draw(kind, p)
-        t = V.KINDS[kind]
+        t, vt = V.KINDS[kind], VARIED[kind]
         when = self.when(kind, date, gap, first=kind not in p.first_mention)
         slot = f"hobby:{fields['v']}" if kind == "hobby" else kind
         p.bank[slot] = _Memory(kind, fields, dia, dia, session, when.answer if when else None)
         p.first_mention.setdefault(kind, (fields, dia))
-        p.used.setdefault(kind, set()).add(_identity(fields))
-        turn, fact = (t.add_t, t.fact_add_t) if when else (t.add, t.fact_add)
-        extra = self.when_fields(when)
-        return (
-            self.fmt(self.pick(turn), p, fields, **extra),
-            self.fmt(self.pick(fact), p, fields, **extra),
-            "ADD",
-            None,
+        self.became_current(p, kind, fields)
+        turns, facts, varied = (
+            (t.add_t, t.fact_add_t, vt.add_t) if when else (t.add, t.fact_add, vt.add)
         )
+        turn, fact, _ = self.say(turns, facts, varied, p, fields, **self.when_fields(when))
+        return turn, fact, "ADD", None
 
     def update(
         self, p: _Person, m: _Memory, session: int, date: dt.date, gap: int | None, dia: str
     ):
-        old, t = m.fields, V.KINDS[m.kind]
+        old, t, vt = m.fields, V.KINDS[m.kind], VARIED[m.kind]
         new = self.draw(m.kind, p, old)
         when = self.when(m.kind, date, gap, first=False)
         m.prev, m.fields, m.set_id, m.session = (old, m.set_id), new, dia, session
         m.date = when.answer if when else None
-        p.used.setdefault(m.kind, set()).add(_identity(new))
-        turn, fact = (t.upd_t, t.fact_upd_t) if when else (t.upd, t.fact_upd)
-        extra = {f"old_{k}": v for k, v in old.items()} | self.when_fields(when)
-        return (
-            self.fmt(self.pick(turn), p, new, **extra),
-            self.fmt(self.pick(fact), p, new, **extra),
-            "UPDATE",
-            m.first_id,
+        if _identity(new) != _identity(old):
+            self.became_current(p, m.kind, new)
+        turns, facts, varied = (
+            (t.upd_t, t.fact_upd_t, vt.upd_t) if when else (t.upd, t.fact_upd, vt.upd)
         )
+        extra = {f"old_{k}": v for k, v in old.items()} | self.when_fields(when)
+        turn, fact, template = self.say(turns, facts, varied, p, new, **extra)
+        m.prev_said = "{old_v}" in template
+        return turn, fact, "UPDATE", m.first_id
 
     def delete(self, p: _Person, m: _Memory, date: dt.date, gap: int | None, dia: str):
-        t = V.KINDS[m.kind]
+        t, vt = V.KINDS[m.kind], VARIED[m.kind]
         when = self.when(m.kind, date, gap, first=False)
         del p.bank[next(s for s, x in p.bank.items() if x is m)]
         p.deleted.append((m.kind, m.fields, dia))
-        turn, fact = (t.dele_t, t.fact_dele_t) if when else (t.dele, t.fact_dele)
-        extra = self.when_fields(when)
-        return (
-            self.fmt(self.pick(turn), p, m.fields, **extra),
-            self.fmt(self.pick(fact), p, m.fields, **extra),
-            "DELETE",
-            m.first_id,
+        turns, facts, varied = (
+            (t.dele_t, t.fact_dele_t, vt.dele_t) if when else (t.dele, t.fact_dele, vt.dele)
         )
+        turn, fact, _ = self.say(turns, facts, varied, p, m.fields, **self.when_fields(when))
+        return turn, fact, "DELETE", m.first_id
 
     @staticmethod
     def when_fields(when: _When | None) -> dict[str, str]:
         if when is None:
             return {}
         return {"rel": when.phrase, "since": when.answer, "when": f"{when.prep} {when.answer}"}
+
+    # -- distractor facts and false changes ----------------------------------------------------
+
+    def extras(self, counts: list[int]) -> list[list[str]]:
+        """Per speaker, the distractor facts and false changes of a session ("dup", "other",
+        "oneoff" or "false"), in the order they will be said; none with the default knobs."""
+        d, f = self.k["distractor_facts"], self.k["false_change_rate"]
+        if d + f == 0:
+            return [[], []]
+        out = []
+        for real in counts:
+            expected = real * (d + f) / (1 - d - f)
+            n = int(expected) + int(self.drng.random() < expected - int(expected))
+            kinds = []
+            for _ in range(n):
+                if self.drng.random() < f / (d + f):
+                    kinds.append("false")
+                else:
+                    kinds.append(_EXTRA_KINDS[int(self.drng.integers(len(_EXTRA_KINDS)))])
+            out.append(kinds)
+        return out
+
+    def merge(
+        self, plan: list[tuple[int, bool]], extras: list[list[str]]
+    ) -> list[tuple[int, int | None, str | None]]:
+        """The session's turns as (speaker, index in ``plan`` or None, extra kind or None):
+        ``plan`` in order, with each extra fact inserted after a random turn of it (not before
+        the greeting, and not after the farewell when there is one)."""
+        slots = [(who, i, None) for i, (who, _) in enumerate(plan)]
+        last = len(plan) - 1 if len(plan) > 2 else len(plan)
+        inserted = [
+            (int(self.drng.integers(1, last + 1)), n, who, kind)
+            for who, kinds in enumerate(extras)
+            for n, kind in enumerate(kinds)
+        ]
+        for after, _, who, kind in sorted(inserted, key=lambda x: (-x[0], -x[1])):
+            slots.insert(after, (who, None, kind))
+        return slots
+
+    def other_value(self, kind: str, p: _Person, avoid: str | None = None) -> dict[str, str]:
+        """``{x}`` (and ``{xa}``, ``{xsp}``): a value of ``kind`` that ``p`` does not hold now
+        and that is not ``avoid``."""
+        pool, more = _POOLS[kind]
+        current = {_identity(m.fields) for m in p.bank.values() if m.kind == kind} | {avoid}
+        options = [x for x in (*pool, *more) if _key(x) not in current]
+        value = _key(self.pick_from(self.drng, options))
+        out = {"x": value, "xa": _article(value)}
+        if kind == "pet":
+            out["xsp"] = self.pick_from(self.drng, list(V.SPECIES))
+        return out
+
+    def holding(self, p: _Person, kind: str) -> _Memory | None:
+        held = [m for m in p.bank.values() if m.kind == kind]
+        return self.pick_from(self.drng, held) if held else None
+
+    def extra_fact(self, p: _Person, kind: str, date: dt.date) -> tuple[str, str]:
+        """(turn, fact) of one distractor fact or false change of ``p`` (ideal op NOOP)."""
+        rng = self.drng
+        people = {
+            "whom": self.pick_from(rng, D.RELATIONS),
+            "who": self.pick_from(rng, D.OTHER_NAMES),
+        }
+        if kind == "dup" and p.bank:
+            m = self.pick_from(rng, list(p.bank.values()))
+            turn, fact = self.pick_from(rng, VARIED[m.kind].restate)
+            return self.fmt(turn, p, m.fields), self.fmt(fact, p, m.fields)
+        if kind == "false":
+            held_kinds = {m.kind for m in p.bank.values()}
+            options = [t for t in D.FALSE_CHANGES if t.needs is None or t.needs in held_kinds]
+        else:
+            options = list(D.OTHERS if kind == "other" else D.ONE_OFF)
+        text = self.pick_from(rng, options)
+        fields: dict[str, str] = dict(people)
+        if text.needs is not None:
+            held = self.holding(p, text.needs)
+            assert held is not None
+            fields.update(held.fields)
+        if text.kind is not None:
+            fields.update(self.other_value(text.kind, p, avoid=fields.get("v")))
+        elif text.pool:
+            fields["x"] = self.pick_from(rng, text.pool)
+            fields["xa"] = _article(fields["x"])
+        if text.timed:
+            phrase, off = self.pick_from(
+                rng, (("today", 0), ("yesterday", 1), ("two days ago", 2), ("three days ago", 3))
+            )
+            day = _date_text(date - dt.timedelta(days=off))
+            fields.update(rel=phrase, since=day, when=f"on {day}")
+        turn, fact = self.pick_from(rng, text.pairs)
+        return self.fmt(turn, p, fields), self.fmt(fact, p, fields)
 
     # -- sessions -----------------------------------------------------------------------------
 
@@ -386,18 +571,23 @@ class _Generator:
             turns, obs, ops = [], {a.name: [], b.name: []}, {a.name: [], b.name: []}
             said: dict[str, list[str]] = {a.name: [], b.name: []}
             fact_texts: list[str] = []
-            for i, (who, has_fact) in enumerate(plan):
-                p, dia = self.people[who], f"D{s}:{i + 1}"
-                if has_fact:
+            for n, (who, i, extra) in enumerate(self.merge(plan, self.extras(counts))):
+                p, dia = self.people[who], f"D{s}:{n + 1}"
+                if extra is not None:
+                    text, fact = self.extra_fact(p, extra, date)
+                    op, target = "NOOP", None
+                elif plan[i][1]:
                     text, fact, op, target = self.fact(p, s, date, gap, dia)
+                else:
+                    prev = i > 0 and not plan[i - 1][1]
+                    text = self.fmt(self.distractor(i, len(plan), prev), p, {})
+                    fact = None
+                if fact is not None:
                     obs[p.name].append([fact, dia])
                     ops[p.name].append([op, target])
                     fact_texts.append(fact)
                     if op != "NOOP":
                         said[p.name].append(fact)
-                else:
-                    prev = i > 0 and not plan[i - 1][1]
-                    text = self.fmt(self.distractor(i, len(plan), prev), p, {})
                 turns.append({"speaker": p.name, "dia_id": dia, "text": text})
             conv[f"session_{s}_date_time"] = _date_time_text(date, hour, minute)
             conv[f"session_{s}"] = turns
@@ -432,16 +622,18 @@ class _Generator:
             other = b if p is a else a
             for m in p.bank.values():
                 t, f = V.KINDS[m.kind], m.fields
+                # A value held more than once (a pool ran dry) makes "before X" / "when X" vague.
+                once = p.times.get((m.kind, _identity(f)), 1) == 1
                 if m.kind == "sibling_city":
                     sib = p.bank["sibling"].set_id
                     ask("multi", self.fmt(self.pick(t.q_now), p, f), f["v"], [sib, m.set_id])
                 elif m.kind != "hobby":
                     ask("single", self.fmt(self.pick(t.q_now), p, f), f["v"], [m.set_id])
-                if m.prev is not None and t.q_prev:
+                if m.prev is not None and t.q_prev and m.prev_said and once:
                     old, old_id = m.prev
                     q = self.fmt(self.pick(t.q_prev), p, f)
                     ask("multi", q, old["v"], [old_id, m.set_id])
-                if m.date is not None and t.q_when:
+                if m.date is not None and t.q_when and once:
                     ask("temporal", self.fmt(self.pick(t.q_when), p, f), m.date, [m.set_id])
                 open_q = f.get("open_q") or t.open_q
                 if open_q:
@@ -455,8 +647,11 @@ class _Generator:
                 q = self.fmt(self.pick(V.HOBBY_LIST_QUESTIONS), p, {})
                 answer = ", ".join(h.fields["v"] for h in hobbies)
                 ask("multi", q, answer, [h.set_id for h in hobbies])
+            latest = {(kind, _identity(f)): dia for kind, f, dia in p.deleted}
             for kind, f, dia in p.deleted:
                 gone = _identity(f)
+                if latest[(kind, gone)] != dia:  # deleted again later (a pool ran dry)
+                    continue
                 if not any(m.kind == kind and _identity(m.fields) == gone for m in p.bank.values()):
                     ask("still", self.fmt(self.pick(V.KINDS[kind].q_still), p, f), "No", [dia])
             for kind, (f, dia) in p.first_mention.items():
@@ -496,6 +691,11 @@ def _check_rate(name: str, value: Any, lo: float, hi: float) -> None:
         raise ValueError(f"{name} must be a number in [{lo}, {hi}], got {value!r}")
 
 
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+
+
 def generate_locomo_item(
     seed: int,
     *,
@@ -507,15 +707,53 @@ def generate_locomo_item(
     distractor_rate: float = 0.5,
     restate_rate: float = 0.1,
     start_date: str = "2023-01-05",
+    saturation: str = "restate",
+    phrasing: str = "templated",
+    distractor_facts: float = 0.0,
+    false_change_rate: float | None = None,
 ) -> dict[str, Any]:
-    """One synthetic conversation as a LoCoMo item plus ``ideal_operations``; same seed, same dict.
+    """One synthetic conversation as a LoCoMo item plus ``ideal_operations``; same seed, same dict
+    (in any process: nothing depends on Python's hash seed).
+
+    Length and churn:
 
     - ``n_sessions``: dated sessions, 4 to 35 days apart, the first on ``start_date`` (ISO date).
+      Up to 200; value pools have reserves (drawn from only once the main pool is used up), so
+      32 sessions do not repeat values; should a value come back anyway, the questions that
+      would be ambiguous ("before moving to X") are not asked.
     - ``facts_per_session``: the most facts one speaker states in a session; each speaker states
-      between ``ceil(facts_per_session / 2)`` and ``facts_per_session`` per session.
+      between ``ceil(facts_per_session / 2)`` and ``facts_per_session`` per session (not
+      counting distractor facts and false changes).
     - ``update_rate`` / ``delete_rate`` / ``restate_rate``: chance that a fact changes, drops or
       restates a memory from an earlier session (when there is one); otherwise it adds one.
+    - ``saturation``: what a fact does once the speaker has nothing left to add (every kind
+      held; happens after about 4 sessions). ``"restate"`` (default): it restates a memory when
+      the add share comes up, so long conversations drift towards restatements (about half of
+      the facts after session 8). ``"churn"``: the add share is split over update, delete and
+      restate in proportion to their rates, so long conversations keep changing and deleted
+      attributes come back (re-added) later.
     - ``distractor_rate``: share of turns that are chit-chat without any fact.
+
+    Language and distractors:
+
+    - ``phrasing``: ``"templated"`` (default: one small template set per event) or ``"varied"``:
+      several ways of saying each event, in the turn and in the observation fact alike, indirect
+      ones included (:mod:`memenv.data.synthetic_phrasing`). For one seed, the varied item tells
+      the same events as the templated one.
+    - ``distractor_facts``: share of the observation facts that are distractors (0 to 0.75):
+      near-duplicates (a current memory restated in other words), facts about other people and
+      one-off events nobody asks about (:mod:`memenv.data.synthetic_distractors`).
+    - ``false_change_rate``: share of the observation facts that look like a change and are not
+      one (plans, wishes, near misses, someone else's change: "Maya is thinking about moving to
+      Berlin some day", "Maya's cousin moved to Berlin"). None (default): 0 with templated
+      phrasing, 0.1 with varied phrasing. ``distractor_facts + false_change_rate`` is at most
+      0.75; both kinds of fact are said in turns of their own, added to the session.
+
+    Ideal operations: ADD for a new attribute value, UPDATE (target: the dia_id of the fact
+    that created the memory) for a changed one, DELETE for a dropped one, and NOOP for a fact
+    that no question needs stored: restatements, distractor facts and false changes. Replaying
+    them on an empty bank per speaker gives a bank that holds exactly the current attribute
+    values, and every gold answer agrees with that final state.
     """
     _check_int("seed", seed, 0, 2**63 - 1)
     _check_int("n_sessions", n_sessions, 1, 200)
@@ -532,6 +770,17 @@ def generate_locomo_item(
             f"{update_rate} + {delete_rate} + {restate_rate}"
         )
     _check_rate("distractor_rate", distractor_rate, 0.0, 0.9)
+    _check_choice("saturation", saturation, SATURATIONS)
+    _check_choice("phrasing", phrasing, PHRASINGS)
+    _check_rate("distractor_facts", distractor_facts, 0.0, MAX_EXTRA_SHARE)
+    if false_change_rate is None:
+        false_change_rate = VARIED_FALSE_CHANGE_RATE if phrasing == "varied" else 0.0
+    _check_rate("false_change_rate", false_change_rate, 0.0, MAX_EXTRA_SHARE)
+    if distractor_facts + false_change_rate > MAX_EXTRA_SHARE:
+        raise ValueError(
+            f"distractor_facts + false_change_rate must be at most {MAX_EXTRA_SHARE}, got "
+            f"{distractor_facts} + {false_change_rate}"
+        )
     try:
         start = dt.date.fromisoformat(start_date)
     except (TypeError, ValueError):
@@ -551,8 +800,20 @@ def generate_locomo_item(
         "delete_rate": float(delete_rate),
         "restate_rate": float(restate_rate),
         "distractor_rate": float(distractor_rate),
+        "saturation": saturation,
+        "phrasing": phrasing,
+        "distractor_facts": float(distractor_facts),
+        "false_change_rate": float(false_change_rate),
     }
     return _Generator(int(seed), knobs, start).run(conversation_id or f"synth-{seed}")
+
+
+KNOBS: tuple[str, ...] = tuple(
+    name
+    for name, param in inspect.signature(generate_locomo_item).parameters.items()
+    if param.kind is inspect.Parameter.KEYWORD_ONLY and name != "conversation_id"
+)
+"""The generator knobs ``generate_conversations`` (and ``synth_kwargs``) accept."""
 
 
 def item_seed(seed: int, index: int) -> int:
@@ -566,12 +827,18 @@ def generate_conversations(n: int, seed: int, **knobs: Any) -> list[Conversation
     """``n`` synthetic conversations ``synth-{seed}-{i}``, parsed through the LoCoMo loader.
 
     Conversation ``i`` uses :func:`item_seed` ``(seed, i)``, so the first ``k`` conversations do
-    not depend on ``n``. ``knobs`` are those of :func:`generate_locomo_item`.
+    not depend on ``n``. ``knobs`` are those of :func:`generate_locomo_item` (:data:`KNOBS`).
     """
     from memenv.data.locomo import parse_locomo_item
 
     _check_int("n", n, 0, 1_000_000)
     _check_int("seed", seed, 0, 2**63 - 1)
+    unknown = sorted(set(knobs) - set(KNOBS))
+    if unknown:
+        raise ValueError(
+            f"unknown synthetic generator knob(s) {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(KNOBS)}"
+        )
     out = []
     for i in range(n):
         item = generate_locomo_item(

@@ -586,3 +586,159 @@ SHARED_HOBBY_QUESTIONS: tuple[str, str] = (
     "Which hobbies do {a} and {b} both enjoy?",
 )
 NOT_MENTIONED = "Not mentioned in the conversation"
+
+# -- reserve pools ---------------------------------------------------------------------------------
+# A value is drawn from the reserve only once every value of the main pool above has been used by
+# that person for that kind, which happens only in long conversations (about 30 sessions and
+# more). Short conversations therefore never see these values, and their output stays what it
+# was before the reserves existed. Languages and instruments stay inside the closed word classes
+# that readers know (the extractive reader's lexicon).
+CITIES_MORE: tuple[tuple[str, str], ...] = (
+    ("Minneapolis", "USA"),
+    ("San Diego", "USA"),
+    ("Nashville", "USA"),
+    ("Calgary", "Canada"),
+    ("Ottawa", "Canada"),
+    ("Porto", "Portugal"),
+    ("Valencia", "Spain"),
+    ("Seville", "Spain"),
+    ("Hamburg", "Germany"),
+    ("Munich", "Germany"),
+    ("Cork", "Ireland"),
+    ("Brisbane", "Australia"),
+    ("Adelaide", "Australia"),
+    ("Glasgow", "Scotland"),
+    ("Rotterdam", "the Netherlands"),
+    ("Kyoto", "Japan"),
+    ("Auckland", "New Zealand"),
+    ("Copenhagen", "Denmark"),
+    ("Stockholm", "Sweden"),
+    ("Vienna", "Austria"),
+    ("Prague", "the Czech Republic"),
+    ("Zurich", "Switzerland"),
+)
+JOBS_MORE: tuple[tuple[str, str], ...] = (
+    ("dentist", "dentistry"),
+    ("librarian", "library science"),
+    ("paramedic", "emergency medicine"),
+    ("civil engineer", "civil engineering"),
+    ("translator", "linguistics"),
+    ("social worker", "social work"),
+    ("optometrist", "optometry"),
+    ("carpenter", "carpentry"),
+    ("marine biologist", "marine biology"),
+    ("economist", "economics"),
+    ("midwife", "midwifery"),
+    ("pilot", "aviation"),
+    ("dietitian", "nutrition"),
+    ("urban planner", "urban planning"),
+    ("radiographer", "radiography"),
+    ("surveyor", "surveying"),
+)
+EMPLOYERS_MORE: tuple[str, ...] = (
+    "Harbor Analytics",
+    "Willow Clinic",
+    "Ironbridge Energy",
+    "Pinecrest Insurance",
+    "Silverline Media",
+    "Copperfield Robotics",
+    "Meadow Pharma",
+    "Starling Airlines",
+    "Foxglove Books",
+    "Tidewater Shipping",
+    "Quartz Telecom",
+    "Hollow Oak Games",
+    "Riverstone Builders",
+    "Beacon Research",
+    "Juniper Hotels",
+    "Crescent Dairy",
+    "Falcon Security",
+    "Sapphire Textiles",
+)
+PARTNERS_MORE: tuple[str, ...] = tuple(
+    "Jesse Drew Cameron Reese Skyler Emerson Rowan Hayden Peyton Dakota Sage Finley Blake "
+    "Charlie Frankie Kendall Marley Parker".split()
+)
+PET_NAMES_MORE: tuple[str, ...] = tuple(
+    "Maple Ginger Toffee Olive Milo Juniper Pickle Noodle Clover Sunny Buster Daisy Rocket "
+    "Peanut Shadow Willow Tofu Comet".split()
+)
+HOBBIES_MORE: tuple[tuple[str, str, str], ...] = (
+    ("kayaking", "go kayaking", "Would {n} likely own a life jacket?"),
+    ("woodworking", "do woodworking", "Would {n} likely own a workbench?"),
+    ("calligraphy", "practise calligraphy", "Would {n} likely buy fountain pens?"),
+    ("skiing", "go skiing", "Would {n} likely enjoy a winter holiday in the mountains?"),
+    ("sewing", "sew", "Would {n} likely own a sewing machine?"),
+    ("stargazing", "go stargazing", "Would {n} likely own a telescope?"),
+    ("fishing", "go fishing", "Would {n} likely own a fishing rod?"),
+    ("swimming", "swim", "Would {n} likely have a pool membership?"),
+    ("tennis", "play tennis", "Would {n} likely own a tennis racket?"),
+    ("embroidery", "do embroidery", ""),
+    ("origami", "do origami", ""),
+    ("archery", "do archery", "Would {n} likely own a bow?"),
+)
+FOODS_MORE: tuple[str, ...] = (
+    "fish and chips",
+    "beef stew",
+    "chicken curry",
+    "enchiladas",
+    "gnocchi",
+    "bibimbap",
+    "shakshuka",
+    "moussaka",
+    "spanakopita",
+    "katsu curry",
+    "lentil soup",
+    "fried rice",
+    "poke bowls",
+    "carbonara",
+    "empanadas",
+    "laksa",
+)
+CARS_MORE: tuple[str, ...] = (
+    "Hyundai Ioniq",
+    "Nissan Leaf",
+    "BMW i3",
+    "Audi A4",
+    "Toyota RAV4",
+    "Honda Jazz",
+    "Skoda Octavia",
+    "Renault Clio",
+    "Peugeot 208",
+    "Mini Cooper",
+    "Fiat 500",
+    "Ford Ranger",
+    "Subaru Forester",
+    "Volvo V60",
+    "Mazda MX-5",
+    "Kia Sportage",
+    "Chevrolet Bolt",
+    "Toyota Prius",
+)
+INSTRUMENTS_MORE: tuple[str, ...] = (
+    "viola",
+    "clarinet",
+    "trombone",
+    "banjo",
+    "mandolin",
+    "accordion",
+    "harmonica",
+    "oboe",
+    "bassoon",
+    "tuba",
+    "keyboard",
+)
+LANGUAGES_MORE: tuple[tuple[str, str], ...] = (
+    ("Norwegian", "Norway"),
+    ("Danish", "Denmark"),
+    ("Finnish", "Finland"),
+    ("Polish", "Poland"),
+    ("Czech", "the Czech Republic"),
+    ("Hungarian", "Hungary"),
+    ("Vietnamese", "Vietnam"),
+    ("Thai", "Thailand"),
+    ("Indonesian", "Indonesia"),
+    ("Welsh", "Wales"),
+    ("Russian", "Russia"),
+    ("Hebrew", "Israel"),
+)
