@@ -20,7 +20,7 @@ def em():
     out = {}
     for name, knobs in (("templated", {}), ("varied", {"phrasing": "varied"}), ("hard", HARD)):
         conversations = load_conversations("synth", split="val", synth_kwargs=knobs)
-        for manager in ("oracle", "add-all", "mem0"):
+        for manager in ("ideal-ops", "add-all", "mem0"):
             for capacity in (None, 12):
                 for k, s in score(conversations, manager, capacity, [30, 3]).items():
                     out[name, manager, capacity, k] = s["em"]
@@ -28,19 +28,19 @@ def em():
 
 
 def test_ideal_operations_stay_answerable_with_varied_phrasing(em):
-    templated = em["templated", "oracle", None, 30]
+    templated = em["templated", "ideal-ops", None, 30]
     assert templated > 70
     for name in ("varied", "hard"):
         for capacity in (None, 12):
-            assert em[name, "oracle", capacity, 30] >= templated - 3, name
+            assert em[name, "ideal-ops", capacity, 30] >= templated - 3, name
 
 
 def test_constrained_bank_and_reader_leave_room_for_management(em):
-    oracle = em["hard", "oracle", 12, 3]
+    oracle = em["hard", "ideal-ops", 12, 3]
     assert oracle - em["hard", "add-all", 12, 3] >= 30
     assert oracle - em["hard", "mem0", 12, 3] >= 15
     # on the templates the keyword rules are close to the ideal operations
-    assert em["templated", "oracle", 12, 3] - em["templated", "mem0", 12, 3] < 5
+    assert em["templated", "ideal-ops", 12, 3] - em["templated", "mem0", 12, 3] < 5
 
 
 def test_difficulty_script_writes_its_table(tmp_path, capsys):
@@ -51,17 +51,17 @@ def test_difficulty_script_writes_its_table(tmp_path, capsys):
             "--synth-kwargs",
             knobs,
             "--managers",
-            "oracle",
+            "ideal-ops",
             "--capacity",
             "none",
             "4",
-            "--top-k",
+            "--memories-per-speaker",
             "2",
             "--json",
             str(out),
         ]
     )
     printed = capsys.readouterr().out
-    assert "mem0 operation accuracy" in printed and "| oracle | 4 | 2 |" in printed
+    assert "mem0 operation accuracy" in printed and "| ideal-ops | 4 | 2 |" in printed
     rows = json.loads(out.read_text())["rows"]
-    assert [(r["capacity"], r["top_k"]) for r in rows] == [(None, 2), (4, 2)]
+    assert [(r["capacity"], r["memories_per_speaker"]) for r in rows] == [(None, 2), (4, 2)]

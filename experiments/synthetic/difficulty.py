@@ -2,15 +2,15 @@
 
 For each generator setting (``--synth-kwargs``), bank capacity and reader budget (memories per
 speaker), builds the banks of every conversation of a synthetic split with each manager (the
-ideal-operation follower ``oracle``, ``add-all``, ``mem0``, ...), answers every question with
+ideal-operation follower ``ideal-ops``, ``add-all``, ``mem0``, ...), answers every question with
 the frozen extractive reader, and prints EM and F1 over questions and the mean per-conversation
 EM (the episode outcome). Also prints mem0's operation accuracy against the generator's ideal
 operations. Bank capacity: a full bank rejects ADD (``MemoryBank``), UPDATE and DELETE still
-work; the oracle row is the plain ideal-operation follower.
+work; ``ideal-ops`` is the plain ideal-operation follower (``oracle`` is capacity-aware).
 
     python -m experiments.synthetic.difficulty --split val \
         --synth-kwargs '{"phrasing": "varied", "distractor_facts": 0.3}' \
-        --capacity none 12 --top-k 30 3
+        --capacity none 12 --memories-per-speaker 30 3
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ import json
 import time
 from typing import Any
 
-from baselines import make_memory_system
-from baselines.answerers import make_answerer
 from baselines.mem0 import Mem0Policy, measure_ops
+from memenv.answerers import make_answerer
 from memenv.data.registry import load_conversations
 from memenv.envs import AnswerAgentEnv
+from memenv.envs.banks import build_banks
 from memenv.metrics import score_answer
-from memenv.pipeline import build_banks
+from memenv.systems import make_memory_system
 
 
 def _capacity(text: str) -> int | None:
@@ -34,7 +34,7 @@ def _capacity(text: str) -> int | None:
 
 
 def score(
-    conversations: list[Any], manager: str, capacity: int | None, top_ks: list[int]
+    conversations: list[Any], manager: str, capacity: int | None, budgets: list[int]
 ) -> dict[int, dict[str, float]]:
     """Per reader budget, for banks built by ``manager``: EM and F1 (percent) over questions
     and ``episode_em``, the mean over conversations of each conversation's EM (the episode
@@ -46,7 +46,7 @@ def score(
     }
     answerer = make_answerer("extractive")
     out = {}
-    for k in top_ks:
+    for k in budgets:
         env = AnswerAgentEnv(
             conversations=conversations,
             banks=banks,
@@ -79,9 +79,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="val")
     parser.add_argument("--synth-kwargs", default="{}", help="generator knobs as JSON")
-    parser.add_argument("--managers", nargs="+", default=["oracle", "add-all", "mem0"])
+    parser.add_argument("--managers", nargs="+", default=["ideal-ops", "add-all", "mem0"])
     parser.add_argument("--capacity", nargs="+", type=_capacity, default=[None])
-    parser.add_argument("--top-k", nargs="+", type=int, default=[30])
+    parser.add_argument("--memories-per-speaker", nargs="+", type=int, default=[30])
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args(argv)
     knobs = json.loads(args.synth_kwargs)
@@ -97,10 +97,12 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---|---|---|---|---|")
     for capacity in args.capacity:
         for manager in args.managers:
-            for k, s in score(conversations, manager, capacity, args.top_k).items():
+            for k, s in score(conversations, manager, capacity, args.memories_per_speaker).items():
                 row = f"| {manager} | {capacity} | {k} | {s['em']:.1f} | {s['f1']:.1f} |"
                 print(f"{row} {s['episode_em']:.1f} |")
-                results["rows"].append({"manager": manager, "capacity": capacity, "top_k": k, **s})
+                results["rows"].append(
+                    {"manager": manager, "capacity": capacity, "memories_per_speaker": k, **s}
+                )
     print(f"({time.perf_counter() - t0:.0f} s)")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
