@@ -17,7 +17,12 @@ from importlib.metadata import entry_points
 
 from memenv.data.errors import DataFormatError, DatasetUnavailableError
 
-SUBCOMMAND_MODULES = ("memenv_app.evaluation.cli", "memenv_app.bench.cli", "memenv_app.train_cli")
+SUBCOMMAND_MODULES = (
+    "memenv_app.evaluation.cli",
+    "memenv_app.bench.cli",
+    "memenv_app.train_cli",
+    "memenv_app.reference",
+)
 COMMANDS_GROUP = "memenv.commands"
 """Entry-point group of third-party subcommand modules."""
 
