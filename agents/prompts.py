@@ -83,18 +83,22 @@ def manager_messages(
     date: str,
     facts: str | Sequence[str],
     memories: str | Sequence[Mapping[str, Any]] = (),
+    capacity: tuple[int, int] | None = None,
 ) -> list[Message]:
     """The manager's decision: stored memories (JSON ``[{"id", "text"}]``) and new fact(s)."""
-    return _chat(MANAGER_SYSTEM, manager_case(speaker, date, facts, memories))
+    return _chat(MANAGER_SYSTEM, manager_case(speaker, date, facts, memories, capacity))
 
 
 def manager_messages_from_observation(observation: Mapping[str, str]) -> list[Message]:
     """:func:`manager_messages` from a MemoryManager environment observation."""
+    used, _, most = observation.get("bank", "").partition("/")
+    capacity = (int(used), int(most)) if used.isdigit() and most.isdigit() else None
     return manager_messages(
         observation.get("speaker", ""),
         observation.get("date", ""),
         observation.get("fact", ""),
         observation.get("memories", ""),
+        capacity,
     )
 
 

@@ -46,11 +46,14 @@ ANSWER_LEVELS: dict[str, dict[str, Any]] = {
 LOCOMO_CAPACITY: dict[str, Any] = {
     "dataset": "locomo",
     "reward": "outcome",
+    "reward_metric": "f1",
     "answerer": "extractive-no-recency",
     "capacity": 40,
     "memories_per_speaker": 10,
 }
-"""The capacity-limited LoCoMo manager (no ideal operations there, so no oracle)."""
+"""The capacity-limited LoCoMo manager: 40 memories per speaker (conv-26 has about 100 facts
+per speaker), LoCoMo F1 as the outcome (the extractive reader's EM is too rare on LoCoMo to
+rank systems). No ideal operations there, so no oracle."""
 
 
 def level_kwargs(

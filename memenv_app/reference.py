@@ -36,6 +36,8 @@ MANAGER_POLICIES = (
 )
 ANSWERERS = ("extractive", "extractive-no-recency", "top-memory")
 BOOTSTRAP_SAMPLES = 10_000
+MIN_EPISODES_FOR_CI = 5
+"""Below this many episodes the interval resamples the questions of the episodes instead."""
 
 
 def bootstrap_ci(
@@ -51,14 +53,15 @@ def bootstrap_ci(
     return float(lo), float(hi)
 
 
-def manager_episode(env: MemoryManagerEnv, policy: Any, index: int) -> float:
-    """Play ``policy`` through conversation ``index``; the outcome score, else the return."""
+def manager_episode(env: MemoryManagerEnv, policy: Any, index: int) -> tuple[float, list[float]]:
+    """Play ``policy`` through conversation ``index``: the outcome score (else the return) and
+    the per-question scores behind it (empty without an outcome)."""
     obs, info = env.reset(seed=index, options={"conversation": index})
     total, done = 0.0, False
     while not done:
         obs, reward, done, _, info = env.step(policy.act(obs, info))
         total += reward
-    return float(info.get("outcome_score", total))
+    return float(info.get("outcome_score", total)), list(info.get("question_scores", {}).values())
 
 
 def answer_episode(env: AnswerAgentEnv, answerer: Any, index: int) -> float:
@@ -108,17 +111,22 @@ def reference_scores(
         "policies": {},
     }
     for name in names:
-        scores = []
+        scores, per_question = [], []
         for i in range(n):
             if isinstance(env, MemoryManagerEnv):
                 policy = make_memory_system(name).make_policy(env)
-                scores.append(manager_episode(env, policy, i))
+                score, questions = manager_episode(env, policy, i)
+                per_question += questions
             else:
-                scores.append(answer_episode(env, make_answerer(name), i))
-        lo, hi = bootstrap_ci(scores, seed)
+                score = answer_episode(env, make_answerer(name), i)
+            scores.append(score)
+        # Few episodes (LoCoMo: one conversation per split): the interval resamples questions.
+        by_question = n < MIN_EPISODES_FOR_CI and len(per_question) > n
+        lo, hi = bootstrap_ci(per_question if by_question else scores, seed)
         out["policies"][name] = {
             "mean": 100 * float(np.mean(scores)),
             "ci": [100 * lo, 100 * hi],
+            "ci_unit": "question" if by_question else "episode",
             "scores": [round(s, 6) for s in scores],
         }
         if progress is not None:
@@ -132,7 +140,8 @@ def format_table(result: dict[str, Any]) -> str:
     rows = sorted(result["policies"].items(), key=lambda kv: -kv[1]["mean"])
     lines = [
         f"{result['env_id']}, split {result['split']}, {result['episodes']} episodes "
-        "(mean episode score in percent, 95% bootstrap interval)",
+        "(mean episode score in percent, 95% bootstrap interval over "
+        f"{rows[0][1].get('ci_unit', 'episode') if rows else 'episode'}s)",
         "",
         "| policy | mean | 95% interval |",
         "| --- | ---: | ---: |",

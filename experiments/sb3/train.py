@@ -1,7 +1,8 @@
 """Train a stable-baselines3 agent on a featurized memenv environment and evaluate it.
 
 One readable file (CleanRL spirit). Trains on ``split="train"``, evaluates the deterministic
-policy on ``split="val"`` (synth: a different generator seed; LoCoMo: conv-26 -> conv-30) and
+policy on ``--eval-split`` (default ``val``; synth: a different generator seed; LoCoMo: conv-26
+-> conv-30; the graded ids are reported on ``test``) and
 prints and saves a JSON summary::
 
     python -m experiments.sb3.train --algo maskable_ppo --env MemoryManagerFeatures-Synth-v0 \\
@@ -112,17 +113,18 @@ def evaluate(
     episodes: int,
     seed: int = 0,
 ) -> list[float]:
-    """Episode returns of ``act(observation, action_mask)`` over ``episodes`` episodes."""
+    """Episode scores of ``act(observation, action_mask)`` over ``episodes`` episodes: the
+    environment's ``outcome_score`` (graded ids), else the return."""
     masks = env.get_wrapper_attr("action_masks")
     returns = []
     for episode in range(episodes):
         obs, _ = env.reset(seed=seed + episode, options=episode_options(env, episode))
-        total, done = 0.0, False
+        total, done, info = 0.0, False, {}
         while not done:
-            obs, reward, terminated, truncated, _ = env.step(act(obs, masks()))
+            obs, reward, terminated, truncated, info = env.step(act(obs, masks()))
             total += float(reward)
             done = terminated or truncated
-        returns.append(total)
+        returns.append(float(info.get("outcome_score", total)))
     return returns
 
 
@@ -148,8 +150,9 @@ def train_and_evaluate(
     out: str | Path | None = None,
     env_kwargs: dict[str, Any] | None = None,
     verbose: int = 0,
+    eval_split: str = "val",
 ) -> dict[str, Any]:
-    """Train ``algo`` on ``env_id`` (train split) for ``timesteps``; evaluate on the val split."""
+    """Train ``algo`` on ``env_id`` (train split) for ``timesteps``; evaluate on ``eval_split``."""
     from stable_baselines3.common.monitor import Monitor
 
     torch.set_num_threads(1)
@@ -160,7 +163,7 @@ def train_and_evaluate(
     model.learn(total_timesteps=timesteps)
     train_seconds = time.perf_counter() - start
 
-    eval_env = make_env(env_id, "val", env_kwargs)
+    eval_env = make_env(env_id, eval_split, env_kwargs)
     episodes = eval_episodes or default_eval_episodes(eval_env)
     start = time.perf_counter()
     returns = evaluate(model_actor(model, algo == "maskable_ppo"), eval_env, episodes, seed=seed)
@@ -169,7 +172,7 @@ def train_and_evaluate(
         "env_id": env_id,
         "seed": seed,
         "timesteps": timesteps,
-        "eval_split": "val",
+        "eval_split": eval_split,
         "eval_episodes": episodes,
         "eval_mean": float(np.mean(returns)),
         "eval_std": float(np.std(returns)),
@@ -197,6 +200,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timesteps", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--eval-episodes", type=int, default=None)
+    parser.add_argument("--eval-split", default="val", help="split of the evaluation episodes")
     parser.add_argument("--out", default=None, help="directory for the JSON summary and model")
     parser.add_argument("--data-path", default=None, help="dataset file (LoCoMo ids)")
     parser.add_argument("--verbose", type=int, default=0)
@@ -214,6 +218,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         out=args.out,
         env_kwargs=env_kwargs_for(args.env, args.data_path),
         verbose=args.verbose,
+        eval_split=args.eval_split,
     )
     print(json.dumps(result, indent=2))
     return result

@@ -28,6 +28,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from memenv.answerers.dates import NUMBER_WORDS, memory_date
 from memenv.memory import MemoryEntry
@@ -144,6 +145,7 @@ _PLACE_COMMON = re.compile(r"\b(?:in|at|to)\s+(?:the|a)\s+([a-z]+(?: [a-z]+)?)")
 _OPENERS = {"what", "which", "who", "whom", "whose", "where", "when", "how", "why", "in", "on"}
 
 
+@lru_cache(maxsize=65536)
 def _key(word: str) -> str:
     word = word.lower().replace("’", "'")
     if word.endswith("'s"):
@@ -151,8 +153,10 @@ def _key(word: str) -> str:
     return stem(word.strip("'-"))
 
 
-def _keys(text: str) -> set[str]:
-    return {_key(w) for w in _WORD.findall(text) if w.lower() not in _QUESTION_STOP}
+@lru_cache(maxsize=65536)
+def _keys(text: str) -> frozenset[str]:
+    """Stemmed content words (memory texts recur from question to question: cached)."""
+    return frozenset(_key(w) for w in _WORD.findall(text) if w.lower() not in _QUESTION_STOP)
 
 
 @dataclass

@@ -199,7 +199,8 @@ class MemoryManagerEnv(MemoryEnvBase):
     (their retrieval scores), ``bank_sizes``; after a step also ``invalid_action`` (why the
     action was invalid, ``""`` if it was not), ``bank_full`` (an ADD was rejected because the
     bank is at capacity), ``applied_ops``, ``op_results``, ``linked_questions`` and, on the last
-    step, ``outcome_score`` / ``terminal_score``. Hooks for reference policies and memory
+    step, ``outcome_score`` (with ``question_scores``, each question's score) /
+    ``terminal_score``. Hooks for reference policies and memory
     systems: ``memory_bank(speaker)``, ``ideal_action()``, ``oracle_action()``,
     ``get_state()`` / ``set_state(state)`` (start a group of rollouts from one state).
 
@@ -442,6 +443,7 @@ class MemoryManagerEnv(MemoryEnvBase):
         )
         if outcome is not None:
             info["outcome_score"] = outcome
+            info["question_scores"] = self._episode.scorer.question_scores(self.banks)
         if terminated and self.terminal_reward and self.reward_kind in ("recall", "answer"):
             final = self._score_questions(list(self._episode.conversation.qa))
             info["terminal_score"] = final

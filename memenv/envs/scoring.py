@@ -26,6 +26,9 @@ from memenv.memory import MemoryBank, MemoryEntry
 from memenv.memory.tokenize import tokenize
 from memenv.metrics import score_answer
 
+SCORE_CACHE_SIZE = 100_000
+"""Reader scores kept per conversation, keyed by question and retrieved memories (the reader
+is deterministic, so a score holds across steps and episodes)."""
 SURVIVAL_SHARE = 0.5
 """A memory carries a fact when it holds at least this share of the fact's content words."""
 
@@ -105,7 +108,7 @@ class EpisodeScorer:
             for dia_id in fact.source_ids:
                 self._fact_tokens.setdefault(dia_id, []).append(tokens)
         self._retrieved: dict[tuple[str, str], tuple[MemoryBank, int, list]] = {}
-        self._scores: dict[str, tuple[tuple[MemoryEntry, ...], float]] = {}
+        self._scores: dict[tuple[str, tuple[MemoryEntry, ...]], float] = {}
         self._carried: dict[tuple[str, str], frozenset[str]] = {}
 
     def reset_caches(self) -> None:
@@ -131,12 +134,14 @@ class EpisodeScorer:
     # ------------------------------------------------------------------ scores
     def score(self, qa: QA, banks: Mapping[str, MemoryBank]) -> float:
         """The reader's ``metric`` on ``qa`` (cached while its memories are unchanged)."""
-        memories = tuple(self.memories(qa, banks))
-        hit = self._scores.get(qa.id)
-        if hit is not None and hit[0] == memories:
-            return hit[1]
-        value = float(score_answer(self.answer_fn(qa, list(memories)), qa)[self.metric])
-        self._scores[qa.id] = (memories, value)
+        key = (qa.id, tuple(self.memories(qa, banks)))
+        hit = self._scores.get(key)
+        if hit is not None:
+            return hit
+        if len(self._scores) >= SCORE_CACHE_SIZE:
+            self._scores.clear()
+        value = float(score_answer(self.answer_fn(qa, list(key[1])), qa)[self.metric])
+        self._scores[key] = value
         return value
 
     def mean_score(self, questions: Sequence[QA], banks: Mapping[str, MemoryBank]) -> float:
@@ -147,6 +152,10 @@ class EpisodeScorer:
     def outcome(self, banks: Mapping[str, MemoryBank]) -> float:
         """The episode outcome: the mean score over every question of the conversation."""
         return self.mean_score(self.questions, banks)
+
+    def question_scores(self, banks: Mapping[str, MemoryBank]) -> dict[str, float]:
+        """Every question's score (id -> score), as the outcome averages them."""
+        return {qa.id: self.score(qa, banks) for qa in self.questions}
 
     def potential(self, t: int, banks: Mapping[str, MemoryBank]) -> float:
         """Shaping potential after ``t`` facts (see the module docstring)."""
