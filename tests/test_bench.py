@@ -156,7 +156,7 @@ def test_question_cache_gives_uncached_results(reward):
         obs, _, terminated, _, info = env.step(policy.act(obs, info))
         for qa in env.conversation.qa[:5]:
             fresh = retrieve_per_speaker(env.banks, list(env.banks), qa.question, 5)
-            assert env._question_memories(qa) == merged_by_score(fresh)
+            assert env._episode.scorer.memories(qa, env.banks) == merged_by_score(fresh)
             checked += 1
         if terminated:
             obs, info = env.reset()

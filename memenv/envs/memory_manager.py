@@ -19,7 +19,7 @@ from memenv.envs.common import (
 )
 from memenv.envs.fact_sources import FactExtractor, resolve_facts
 from memenv.envs.question_memory import AnswerFn, top_memory_answer
-from memenv.envs.scoring import EpisodeScorer, answerer_fn
+from memenv.envs.scoring import AnswererFn, EpisodeScorer
 from memenv.memory import BankSnapshot, MemoryBank, MemoryEntry, OpResult
 from memenv.memory.bank import BANK_FULL
 from memenv.parsing import ParsedOp, parse_manager_output
@@ -328,7 +328,7 @@ class MemoryManagerEnv(MemoryEnvBase):
                 f"answerer must be a name or have answer(question, date, memories), "
                 f"got {type(answerer).__name__}"
             )
-        return answerer_fn(answerer, self._question_date)
+        return AnswererFn(answerer, self._question_date)
 
     def _question_date(self, qa: QA) -> str:
         if qa.question_date:

@@ -205,10 +205,14 @@ class EpisodeScorer:
         return sum(self.recall(qa, banks) for qa in questions) / len(questions)
 
 
-def answerer_fn(answerer: Any, conversation_date: Callable[[QA], str]) -> AnswerFn:
-    """An :data:`AnswerFn` from an answerer object (``answer(question, date, memories)``)."""
+class AnswererFn:
+    """An :data:`AnswerFn` from an answerer object (``answer(question, date, memories)``);
+    ``question_date(qa)`` supplies the date. A class rather than a closure, so environments
+    holding one pickle (async vector envs, copies)."""
 
-    def answer(qa: QA, memories: Sequence[MemoryEntry]) -> str:
-        return str(answerer.answer(qa.question, conversation_date(qa), list(memories))[0])
+    def __init__(self, answerer: Any, question_date: Callable[[QA], str]):
+        self.answerer = answerer
+        self.question_date = question_date
 
-    return answer
+    def __call__(self, qa: QA, memories: Sequence[MemoryEntry]) -> str:
+        return str(self.answerer.answer(qa.question, self.question_date(qa), list(memories))[0])
