@@ -1,0 +1,118 @@
+"""SB3 learners on the graded Memory Manager tasks, next to the scripted references.
+
+For ``MemoryManagerFeatures-Synth-{Medium,Hard}-v0`` (the graded tasks with potential-shaped
+episode rewards, featurized): PPO, A2C, DQN and MaskablePPO, 3 seeds each, trained on the train
+split for ``--timesteps`` steps, then scored on the 48 test conversations by the episode outcome
+(the frozen reader's EM over every question, in percent). Scripted references (``memenv
+reference``) are played on the same test episodes of the text ids. Each (algorithm, seed) run is
+saved as it finishes, so a killed run resumes where it stopped::
+
+    python -m experiments.sb3.graded --timesteps 100000 --out experiments/results/sb3_graded
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from experiments.sb3.train import ALGOS, train_and_evaluate
+from memenv_app.reference import bootstrap_ci, reference_scores
+
+LEVELS = ("Medium", "Hard")
+SEEDS = (0, 1, 2)
+REFERENCES = ("add-all", "mem0", "ideal-ops", "oracle", "random", "noop")
+COMMAND = "python -m experiments.sb3.graded"
+
+
+def run_cell(algo: str, level: str, seed: int, timesteps: int, out: Path) -> dict[str, Any]:
+    """One (algorithm, level, seed) run, read back from ``out`` when it is already there."""
+    path = out / "runs" / f"{level}-{algo}-s{seed}.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    env_id = f"MemoryManagerFeatures-Synth-{level}-v0"
+    run = train_and_evaluate(algo, env_id, timesteps, seed=seed, eval_split="test")
+    run = {k: v for k, v in run.items() if k != "hyperparams"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(run, indent=1))
+    return run
+
+
+def summarise(scores: list[float], seed: int = 0) -> dict[str, Any]:
+    lo, hi = bootstrap_ci(scores, seed)
+    return {"mean": 100 * float(np.mean(scores)), "ci": [100 * lo, 100 * hi]}
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [
+        "# SB3 learners on the graded Memory Manager tasks",
+        "",
+        "Episode outcome (frozen extractive reader without recency preference, EM over every "
+        "question of a conversation, percent) on the 48 synthetic test conversations. Learners: "
+        f"{results['timesteps']} training steps on the train split (featurized ids, "
+        "potential-shaped rewards), seeds 0-2, interval over the 3 x 48 episode scores; "
+        "scripted references on the same episodes of the text ids.",
+        "",
+        "| method | " + " | ".join(f"{lv} mean | {lv} 95% interval" for lv in LEVELS) + " |",
+        "| --- | " + " | ".join("---: | ---:" for _ in LEVELS) + " |",
+    ]
+    names = [*ALGOS, *REFERENCES]
+    for name in names:
+        cells = []
+        for level in LEVELS:
+            row = results["levels"][level].get(name)
+            if row is None:
+                cells += ["n/a", ""]
+            else:
+                cells += [f"{row['mean']:.1f}", f"[{row['ci'][0]:.1f}, {row['ci'][1]:.1f}]"]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", f"Command: `{results['command']}` ({results['seconds']:.0f} s on 2 CPU cores)"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--timesteps", type=int, default=100_000)
+    parser.add_argument("--algos", nargs="+", default=list(ALGOS), choices=ALGOS)
+    parser.add_argument("--levels", nargs="+", default=list(LEVELS), choices=LEVELS)
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
+    parser.add_argument("--out", default="experiments/results/sb3_graded")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    out = Path(args.out)
+    start = time.perf_counter()
+    results: dict[str, Any] = {
+        "command": f"{COMMAND} --timesteps {args.timesteps}",
+        "timesteps": args.timesteps,
+        "seeds": args.seeds,
+        "levels": {},
+    }
+    for level in args.levels:
+        rows: dict[str, Any] = {}
+        for algo in args.algos:
+            runs = [run_cell(algo, level, s, args.timesteps, out) for s in args.seeds]
+            scores = [x for run in runs for x in run["eval_returns"]]
+            rows[algo] = summarise(scores)
+            rows[algo]["per_seed"] = [100 * run["eval_mean"] for run in runs]
+            rows[algo]["train_seconds"] = [run["train_seconds"] for run in runs]
+            print(f"{level} {algo}: {rows[algo]['mean']:.1f} {rows[algo]['per_seed']}", flush=True)
+        ref = reference_scores(f"MemoryManager-Synth-{level}-v0", policies=REFERENCES)
+        for name, row in ref["policies"].items():
+            rows[name] = {"mean": row["mean"], "ci": row["ci"]}
+        results["levels"][level] = rows
+    results["seconds"] = round(time.perf_counter() - start, 1)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    table = markdown(results)
+    (out / "results.md").write_text(table)
+    print(table)
+    return results
+
+
+if __name__ == "__main__":
+    main()
