@@ -154,8 +154,12 @@ def _tool_calling_tiny_model(folder, config: EpisodeTrainConfig):
     answer with one of them, so that sampled rollouts differ and GRPO has a signal."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
-    from transformers import PreTrainedTokenizerFast
+    from transformers import (
+        GenerationConfig,
+        LlamaConfig,
+        LlamaForCausalLM,
+        PreTrainedTokenizerFast,
+    )
     from trl.chat_template_utils import qwen2_5_chat_template
 
     from agents.engines.trl_train import build_rows_and_factory
@@ -223,7 +227,9 @@ def _tool_calling_tiny_model(folder, config: EpisodeTrainConfig):
     for rendered_prompt in rendered:
         prompt_ids = tok(rendered_prompt, add_special_tokens=False)["input_ids"]
         for call in CALLS:
-            pairs.append((prompt_ids, tok(call + "<|im_end|>", add_special_tokens=False)["input_ids"]))
+            pairs.append(
+                (prompt_ids, tok(call + "<|im_end|>", add_special_tokens=False)["input_ids"])
+            )
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
     for step in range(24):
         prompt_ids, target = pairs[step % len(pairs)]
@@ -239,7 +245,6 @@ def _tool_calling_tiny_model(folder, config: EpisodeTrainConfig):
 
 
 def test_grpo_trains_a_manager_over_whole_episodes(tmp_path):
-    import torch
 
     config = load_episode_config(
         "trl-tiny",
@@ -251,7 +256,10 @@ def test_grpo_trains_a_manager_over_whole_episodes(tmp_path):
         ],
     )
     folder = tmp_path / "model"
-    start = {n: p.detach().clone() for n, p in _tool_calling_tiny_model(folder, config).named_parameters()}
+    start = {
+        n: p.detach().clone()
+        for n, p in _tool_calling_tiny_model(folder, config).named_parameters()
+    }
     config.model = str(folder)
     result = train_episodes(config)
 

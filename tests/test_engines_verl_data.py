@@ -21,7 +21,13 @@ def test_manager_parquet_rows_follow_the_split(tmp_path):
     paths = build_verl_dataset(tmp_path, SYNTH, agent="manager", window=4)
     assert set(paths) == {"train", "val"}
     train = pd.read_parquet(paths["train"])
-    assert set(train.columns) >= {"data_source", "agent_name", "prompt", "reward_model", "extra_info"}
+    assert set(train.columns) >= {
+        "data_source",
+        "agent_name",
+        "prompt",
+        "reward_model",
+        "extra_info",
+    }
     assert (train["agent_name"] == "memenv_manager").all()
     info = train["extra_info"].iloc[1]
     assert info["split"] == "train" and info["start_fact"] == 4 and info["max_facts"] == 4

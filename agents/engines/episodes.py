@@ -65,7 +65,9 @@ class EpisodeSpec:
                     try:
                         value = int(value)  # parquet/numpy ints arrive as numpy scalars
                     except (TypeError, ValueError) as exc:
-                        raise ValueError(f"episode row field {name}={value!r} is not an int") from exc
+                        raise ValueError(
+                            f"episode row field {name}={value!r} is not an int"
+                        ) from exc
                 values[name] = value
         return cls(**values)
 
@@ -158,7 +160,9 @@ class ManagerEpisode:
         self.observation, _ = self.env.set_state(state)
         total = len(self.env.facts)
         self.spec = spec
-        self.end_fact = total if spec.max_facts == 0 else min(total, spec.start_fact + spec.max_facts)
+        self.end_fact = (
+            total if spec.max_facts == 0 else min(total, spec.start_fact + spec.max_facts)
+        )
         self.total_reward = 0.0
         self.records = []
         return dict(self.observation)

@@ -84,7 +84,11 @@ def _conversations(config: Mapping[str, Any]) -> tuple[str, list[Conversation]]:
 def _episode_fields(extras: Mapping[str, Any]) -> dict[str, Any]:
     info = extras.get("extra_info")
     source = info if isinstance(info, Mapping) and "conversation" in info else extras
-    return {k: source[k] for k in ("conversation", "start_fact", "max_facts", "prefix_policy") if k in source}
+    return {
+        k: source[k]
+        for k in ("conversation", "start_fact", "max_facts", "prefix_policy")
+        if k in source
+    }
 
 
 class MemoryManagerTextEnv(BaseTextEnv):
@@ -103,7 +107,9 @@ class MemoryManagerTextEnv(BaseTextEnv):
         kwargs.setdefault("terminal_reward", True)
         states = _STATES.setdefault(key + json.dumps(kwargs, sort_keys=True), SharedStates())
         self.episode_spec = EpisodeSpec.from_row(_episode_fields(extras))
-        self.episode = ManagerEpisode(MemoryManagerEnv(conversations=conversations, **kwargs), states)
+        self.episode = ManagerEpisode(
+            MemoryManagerEnv(conversations=conversations, **kwargs), states
+        )
         self.max_turns = int(extras.get("max_turns") or 0)
 
     def init(self, prompt: Sequence[Mapping[str, str]] = ()) -> tuple[list[dict[str, str]], dict]:
@@ -111,7 +117,10 @@ class MemoryManagerTextEnv(BaseTextEnv):
         self.turns = 0
         if self.max_turns <= 0:
             self.max_turns = self.episode.window_size
-        info = {"conversation_id": self.episode.env.conversation.id, "facts": self.episode.window_size}
+        info = {
+            "conversation_id": self.episode.env.conversation.id,
+            "facts": self.episode.window_size,
+        }
         return turn_messages(obs, first=True), info
 
     def step(self, action: str) -> BaseTextEnvStepOutput:
@@ -171,7 +180,9 @@ class AnswerAgentTextEnv(BaseTextEnv):
         self.turns += 1
         _, reward, _, _, info = self.env.step(action)
         metadata = {"scores": info["scores"], "answer": info["answer"], "gold": info["gold"]}
-        return BaseTextEnvStepOutput(observations=[], reward=float(reward), done=True, metadata=metadata)
+        return BaseTextEnvStepOutput(
+            observations=[], reward=float(reward), done=True, metadata=metadata
+        )
 
 
 def register_skyrl_envs() -> None:

@@ -61,10 +61,10 @@ def fact_text(episode: ManagerEpisode) -> str:
         memories = []
     lines = [f"[{m.get('id')}] {m.get('text')}" for m in memories if isinstance(m, dict)]
     shown = "\n".join(lines) if lines else "(none yet)"
+    speaker, date = obs.get("speaker", ""), obs.get("date", "") or "unknown date"
     return (
-        f"Fact {episode.position} of {episode.window_size} "
-        f"({obs.get('speaker', '')}, {obs.get('date', '') or 'unknown date'}): {obs.get('fact', '')}\n"
-        f"Related memories of {obs.get('speaker', '')}:\n{shown}"
+        f"Fact {episode.position} of {episode.window_size} ({speaker}, {date}): "
+        f"{obs.get('fact', '')}\nRelated memories of {speaker}:\n{shown}"
     )
 
 
@@ -92,14 +92,19 @@ class MemoryManagerToolEnv:
         if self._episode.done:
             return END_OF_EPISODE
         _, _, _, info = self._episode.step(action)
-        note = f"(invalid: {info['invalid_action']}; applied as a no-op)\n" if info["invalid_action"] else ""
+        note = (
+            f"(invalid: {info['invalid_action']}; applied as a no-op)\n"
+            if info["invalid_action"]
+            else ""
+        )
         return note + fact_text(self._episode)
 
     def add(self, text: str) -> str:
         """Store the current fact as a new memory of its speaker.
 
         Args:
-            text: The memory to store: the fact, possibly rewritten as one short sentence. An empty string stores the fact as it is.
+            text: The memory to store: the fact, possibly rewritten as one short sentence.
+                An empty string stores the fact as it is.
 
         Returns:
             The next fact with its related memories, or the end of the episode.

@@ -79,7 +79,7 @@ class MemenvManagerAgentLoop(AgentLoopBase):
         messages = turn_messages(obs, first=True)
         prompt_ids = await self.ct_build_initial_tokens(messages)
         mask: list[int] = []
-        logprobs: list[float] | None = None
+        logprobs: list[float] = []
         request_id = uuid4().hex
         turns = 0
         metrics: dict[str, Any] = {}
@@ -87,7 +87,7 @@ class MemenvManagerAgentLoop(AgentLoopBase):
             output = await self.server_manager.generate(
                 request_id=request_id, prompt_ids=prompt_ids, sampling_params=sampling_params
             )
-            merged, mask, logprobs = await self.ct_merge_assistant_token(
+            merged, mask, merged_logprobs = await self.ct_merge_assistant_token(
                 prompt_ids,
                 output.token_ids,
                 mask,
@@ -95,6 +95,8 @@ class MemenvManagerAgentLoop(AgentLoopBase):
                 assistant_logprobs=output.log_probs or None,
             )
             prompt_ids = merged.token_ids
+            if merged_logprobs is not None:
+                logprobs = list(merged_logprobs)
             turns += 1
             text = self.tokenizer.decode(output.token_ids, skip_special_tokens=True)
             messages.append({"role": "assistant", "content": text})
@@ -109,7 +111,8 @@ class MemenvManagerAgentLoop(AgentLoopBase):
             if len(new_mask) >= self.response_length:
                 break  # the next fact does not fit: the rest of the window is NOOP
             prompt_ids, mask = merged.token_ids, new_mask
-            logprobs = new_logprobs if logprobs else logprobs
+            if logprobs:
+                logprobs = list(new_logprobs or [])
         episode_return = episode.finish()
         response_ids = prompt_ids[len(prompt_ids) - len(mask) :] if mask else []
         prompt_only = prompt_ids[: len(prompt_ids) - len(mask)]

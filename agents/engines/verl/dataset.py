@@ -22,8 +22,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from agents.engines.episodes import PREFIX_POLICIES, ManagerEpisode, SharedStates, episode_specs
-from agents.engines.episodes import turn_messages
+from agents.engines.episodes import (
+    PREFIX_POLICIES,
+    ManagerEpisode,
+    SharedStates,
+    episode_specs,
+    turn_messages,
+)
 from agents.engines.verl.common import answer_env, env_settings, make_manager_env
 from agents.prompts import answer_messages_from_observation
 
