@@ -5,19 +5,22 @@ Like memenv.parsing, no input makes them raise: what cannot be read gives an emp
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
-from memenv.parsing import loads_lenient
+from memenv.parsing import MAX_FENCED_CANDIDATES, loads_lenient
+from memenv.textscan import fenced_blocks
 
-_FENCE = re.compile(r"```[A-Za-z]*\s*(.*?)```", re.DOTALL)
 _LABEL = re.compile(r"\b(CORRECT|WRONG|INCORRECT)\b", re.IGNORECASE)
-_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d{1,3}[.)])\s+(.*\S)\s*$")
+# The bullet and one space; the item is the rest of the line, stripped. (A single pattern ending
+# in "\s+(.*\S)\s*$" backtracks quadratically on a bullet followed by a run of spaces.)
+_BULLET = re.compile(r"\s*+(?:[-*\u2022]|\d{1,3}[.)])\s")
 
 
 def _payloads(raw: str) -> list[Any]:
     """Parsed JSON-ish values found in ``raw``: fenced blocks, the outermost {...}/[...], all."""
-    candidates = [m.group(1) for m in _FENCE.finditer(raw)]
+    candidates = list(itertools.islice(fenced_blocks(raw), MAX_FENCED_CANDIDATES))
     for open_c, close_c in (("{", "}"), ("[", "]")):
         start, end = raw.find(open_c), raw.rfind(close_c)
         if start != -1 and end > start:
@@ -61,7 +64,9 @@ def parse_facts(raw: Any) -> list[str]:
         if items is not None:
             break
     if items is None:
-        items = [m.group(1) for line in raw.splitlines() if (m := _BULLET.match(line))]
+        items = [
+            line[m.end() :].strip() for line in raw.splitlines() if (m := _BULLET.match(line))
+        ]
     facts: dict[str, None] = {}
     for item in items:
         text = _fact_text(item)

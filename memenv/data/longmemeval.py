@@ -48,8 +48,9 @@ ABSTENTION_CATEGORY = 7
 ABSTENTION_NAME = "abstention"
 SPEAKERS: tuple[str, str] = ("user", "assistant")
 
+# Possessive "\s*+": three adjacent plain "\s*" backtrack cubically on a run of spaces.
 _DATE_RE = re.compile(
-    r"^\s*(\d{4})/(\d{1,2})/(\d{1,2})\s*(?:\([^)]*\))?\s*(?:(\d{1,2}):(\d{2}))?\s*$"
+    r"^\s*+(\d{4})/(\d{1,2})/(\d{1,2})\s*+(?:\([^)]*\))?\s*+(?:(\d{1,2}):(\d{2}))?\s*+$"
 )
 
 
