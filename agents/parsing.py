@@ -64,9 +64,7 @@ def parse_facts(raw: Any) -> list[str]:
         if items is not None:
             break
     if items is None:
-        items = [
-            line[m.end() :].strip() for line in raw.splitlines() if (m := _BULLET.match(line))
-        ]
+        items = [line[m.end() :].strip() for line in raw.splitlines() if (m := _BULLET.match(line))]
     facts: dict[str, None] = {}
     for item in items:
         text = _fact_text(item)
