@@ -48,8 +48,10 @@ from baselines._heuristics import (
 from baselines.base import MemorySystem, register_manager
 from memenv.memory import MemoryBank, MemoryEntry
 from memenv.parsing import ParsedOp
+from memenv.state_codec import state_type
 
 
+@state_type
 @dataclass
 class Page:
     entry_id: str
@@ -62,6 +64,7 @@ class Page:
         return clip(f"[{tier}] ({self.day}) {self.text}")
 
 
+@state_type
 @dataclass
 class Segment:
     name: str
@@ -72,6 +75,7 @@ class Segment:
     """Pages already considered for the profile (a prefix of ``pages``)."""
 
 
+@state_type
 @dataclass
 class Tiers:
     """The tier bookkeeping of one speaker's bank."""
@@ -87,6 +91,7 @@ class Tiers:
     step: int = 0
 
 
+@state_type
 @dataclass(frozen=True)
 class MemoryOSConfig:
     short_capacity: int = 10

@@ -300,7 +300,7 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
         bank = self._bank_for(fact)
         ops, error = self._decode_action(action, fact)
         results, rejected = self._apply(ops, bank, fact)
-        invalid = "; ".join([error, *rejected]) if (error or rejected) else ""
+        invalid = "; ".join(message for message in (error, *rejected) if message)
         self._last_ops = results
 
         linked = self._episode.linked[self.fact_index]
@@ -433,7 +433,7 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
                 None
                 if target is None
                 else str(int(target))
-                if isinstance(target, int | np.integer)
+                if isinstance(target, int | np.integer) and not isinstance(target, bool)
                 else str(target)
             )
             if name in ("UPDATE", "DELETE") and target_str is None:
@@ -447,7 +447,8 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
         except (TypeError, ValueError):
             return None, f"target {target!r} is not a shown memory id"
         if not 0 <= local < len(self.shown):
-            return None, f"target {local} is not a shown memory id (0..{len(self.shown) - 1} shown)"
+            shown = f"0..{len(self.shown) - 1} shown" if self.shown else "no memory is shown"
+            return None, f"target {local} is not a shown memory id ({shown})"
         return self.shown[local].id, ""
 
     def _apply(
