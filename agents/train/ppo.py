@@ -507,6 +507,9 @@ def train_ppo(
         path = checkpoint_steps(out)[-1][1]
         step = load_checkpoint(path, agent, optimizer, sampler)  # restores the RNG states too
         if main:
+            from agents.train.resume import rewind_run
+
+            rewind_run(logger, validator, step)
             logger.log("info", step, {"resumed_from": str(path)})
     model, optimizer = accelerator.prepare(agent, optimizer)
     agent = accelerator.unwrap_model(model)
