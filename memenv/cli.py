@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from memenv.data.errors import DataFormatError, DatasetUnavailableError
+from memenv.errors import ServiceError
 
 SUBCOMMAND_MODULES = ("memenv.evaluation.cli", "memenv.bench.cli", "agents.cli")
 
@@ -94,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as exc:
         print(f"memenv: error: {exc}", file=sys.stderr)
         return 2
+    except ServiceError as exc:  # e.g. the LLM server failed: the message names its URL
+        print(f"memenv: error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
