@@ -373,6 +373,14 @@ def _field(container: dict[str, Any], key: str, kinds: tuple[type, ...], where: 
     return value
 
 
+def _valid_unicode(text: str) -> str:
+    """``text`` with lone surrogates (JSON ``"\\ud800"`` decodes to one) replaced by U+FFFD:
+    they cannot be written as UTF-8, so a row holding one could never be saved."""
+    if text.isascii():
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def _completion(data: dict[str, Any], *, chat: bool) -> Completion:
     """The first choice of a response as a :class:`Completion`, checking every field read."""
     choices = data["choices"]
@@ -390,7 +398,7 @@ def _completion(data: dict[str, Any], *, chat: bool) -> Completion:
     num_tokens = _field(usage, "completion_tokens", (int,), "usage.")
     finish = _field(choice, "finish_reason", (str,), "choices[0].") or "stop"
     return Completion(
-        text=text,
+        text=_valid_unicode(text),
         token_ids=[],
         logprobs=_read_logprobs(choice.get("logprobs")),
         finish_reason=finish,

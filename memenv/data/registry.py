@@ -77,10 +77,34 @@ def _file_dataset(dataset: str, data_path: str | os.PathLike[str] | None) -> lis
     return _load_file(dataset, path, loader)
 
 
+def check_synth_kwargs(synth_kwargs: Any) -> dict[str, Any]:
+    """``synth_kwargs`` as a dict of known knobs, or ValueError naming what is wrong."""
+    import inspect
+
+    from memenv.data.synthetic import generate_locomo_item
+
+    if synth_kwargs is None:
+        return {}
+    if not isinstance(synth_kwargs, Mapping):
+        raise ValueError(
+            f"synth_kwargs must be an object of generator knobs, got {type(synth_kwargs).__name__}"
+            f" {synth_kwargs!r:.80}"
+        )
+    params = inspect.signature(generate_locomo_item).parameters
+    known = ["n", "seed", *(k for k in params if k not in ("seed", "conversation_id"))]
+    for key in synth_kwargs:
+        if key not in known:
+            raise ValueError(f"unknown synth_kwargs key {key!r}; known: {', '.join(known)}")
+    seed = synth_kwargs.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**62:
+        raise ValueError(f"synth_kwargs seed must be an integer in [0, 2**62), got {seed!r}")
+    return dict(synth_kwargs)
+
+
 def _synth(split: str, synth_kwargs: Mapping[str, Any] | None) -> list[Conversation]:
     from memenv.data.synthetic import generate_conversations
 
-    knobs = dict(synth_kwargs or {})
+    knobs = check_synth_kwargs(synth_kwargs)
     n_override = knobs.pop("n", None)
     seed_shift = knobs.pop("seed", 0)
     parts = list(SYNTH_SPLITS) if split == "all" else [split]

@@ -300,10 +300,21 @@ def _resume_rows(out: Path, config: EvalConfig) -> list[dict[str, Any]]:
         if k not in ("limit", "cache_dir", "use_cache", "device")
     }
     if stamp.exists() and json.loads(stamp.read_text()) == wanted:
+        _drop_torn_tail(partial)  # else the next row is appended to the torn line and lost
         return list(read_jsonl(partial))
     partial.unlink(missing_ok=True)
     atomic_write(stamp, json.dumps(wanted, sort_keys=True))
     return []
+
+
+def _drop_torn_tail(path: Path) -> None:
+    """Cut a JSON-lines file after its last newline: a row whose write was interrupted."""
+    if not path.exists():
+        return
+    with path.open("rb+") as f:
+        data = f.read()
+        if data and not data.endswith(b"\n"):
+            f.truncate(data.rfind(b"\n") + 1)
 
 
 def manager_params(config: EvalConfig) -> Any:
