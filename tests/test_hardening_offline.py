@@ -70,8 +70,6 @@ HUB_SWITCHES = (
 @pytest.mark.slow  # one Python process importing torch, transformers and TRL (about 30 s)
 def test_no_network_lookup_during_eval_train_and_bench(tmp_path):
     pytest.importorskip("trl")
-    if not (ROOT.parent / "shared/data/locomo/locomo10_trainval.json").is_file():
-        pytest.skip("the cpu-tiny preset trains on the shared LoCoMo file")
     env = {k: v for k, v in os.environ.items() if k not in HUB_SWITCHES}
     proc = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(tmp_path)],
