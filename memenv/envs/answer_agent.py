@@ -17,7 +17,7 @@ from memenv.metrics import score_answer
 from memenv.parsing import parse_answer_output
 from memenv.pipeline import ManagerSpec, build_banks
 from memenv.prompts import answer_prompt, memory_lines
-from memenv.spaces import UnicodeText
+from memenv.spaces import TextActionDict, UnicodeText
 
 ANSWER_REWARDS = ("em", "f1", "f1_mem0", "bleu1")
 MAX_ANSWER = 1000
@@ -164,7 +164,7 @@ class AnswerAgentEnv(gym.Env[dict[str, str], Any]):
                 "prompt": UnicodeText(MAX_PROMPT),
             }
         )
-        self.action_space = spaces.Dict(
+        self.action_space = TextActionDict(
             {"selected": spaces.MultiBinary(2 * self.k), "answer": UnicodeText(MAX_ANSWER)}
         )
         self.qa: QA | None = None

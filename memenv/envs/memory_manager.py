@@ -22,7 +22,7 @@ from memenv.memory import BankSnapshot, MemoryBank, MemoryEntry, OpResult
 from memenv.metrics import score_answer
 from memenv.parsing import ParsedOp, parse_manager_output
 from memenv.prompts import manager_prompt, memories_json
-from memenv.spaces import UnicodeText
+from memenv.spaces import TextActionDict, UnicodeText
 
 REWARDS = ("recall", "answer", "none")
 ANSWER_METRICS = ("em", "f1", "f1_mem0", "bleu1")
@@ -214,7 +214,7 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
                 "prompt": UnicodeText(MAX_PROMPT),
             }
         )
-        self.action_space = spaces.Dict(
+        self.action_space = TextActionDict(
             {"op": spaces.Discrete(4), "target": spaces.Discrete(top_k), "text": text}
         )
         self._episodes: dict[int, _Episode] = {}
