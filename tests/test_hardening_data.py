@@ -163,7 +163,7 @@ def test_locomo_clean_file_loads_without_warnings(tmp_path):
         ({"seed": "a"}, "seed must be an integer"),
         ([], "must be an object"),
         ([["n", 2]], "must be an object"),
-        ({"n": True}, "n must be an integer"),
+        ({"n": True}, "n must be an integer"),  # True == 1: the parse cache must not hide it
     ],
 )
 def test_bad_synth_kwargs_are_clear_errors(knobs, why):
