@@ -212,6 +212,9 @@ def decode_state(data: Any, *, retriever: str = "bm25") -> Any:
         snapshot = dec(spec.get("snapshot"), f"{where}.snapshot")
         if not isinstance(snapshot, BankSnapshot):
             fail(where, "a bank without a snapshot")
+        why = _snapshot_fault(snapshot)
+        if why:
+            fail(f"{where}.snapshot", why)
         try:
             bank = MemoryBank(
                 snapshot.owner,
@@ -243,6 +246,33 @@ def decode_state(data: Any, *, retriever: str = "bm25") -> Any:
         return dec(data, "$")
     except RecursionError:
         raise StateFormatError("$: nested too deeply") from None
+
+
+def _snapshot_fault(snap: BankSnapshot) -> str:
+    """What is wrong with a decoded snapshot's field types ("" if nothing): a bank restored from
+    it must behave like one built by the code."""
+
+    def strs(values: Any) -> bool:
+        return isinstance(values, tuple) and all(isinstance(v, str) for v in values)
+
+    def count(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+    if not isinstance(snap.owner, str) or not count(snap.next_id):
+        return "bad owner or next_id"
+    if not isinstance(snap.entries, dict) or not isinstance(snap.history, tuple):
+        return "entries must be an object and history a tuple"
+    for key, e in snap.entries.items():
+        if not isinstance(e, MemoryEntry) or e.id != key:
+            return f"entry {key!r} is not a memory with that id"
+        texts = (e.id, e.text, e.owner, e.timestamp)
+        if not all(isinstance(t, str) for t in texts) or not strs(e.provenance):
+            return f"entry {key!r} has fields of the wrong type"
+        if not (count(e.created_step) and count(e.updated_step)):
+            return f"entry {key!r} has bad steps"
+    if not all(isinstance(r, ChangeRecord) for r in snap.history):
+        return "history holds something other than change records"
+    return ""
 
 
 def decode_as(data: Any, kind: type[T], **kwargs: Any) -> T:

@@ -32,7 +32,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
-        self.seen.append(dict(self.headers))
+        self.seen.append({**self.headers, "path": self.path})
         fault = self.faults.popleft() if self.faults else "ok"
         payload = json.dumps(GOOD).encode()
         try:
@@ -231,3 +231,12 @@ def test_http_connect_deadline_on_a_silent_listener():
         for s in fillers:
             s.close()
         listener.close()
+
+
+def test_http_proxy_from_the_environment_is_used(server, monkeypatch):
+    monkeypatch.setenv("http_proxy", server.url)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    backend = OpenAICompatBackend(OpenAIConfig(base_url="http://llm.example.invalid:8000/v1"))
+    assert backend.generate(["q"])[0].text == "Paris"  # the proxy (this server) answered
+    assert server.seen[-1]["path"] == "http://llm.example.invalid:8000/v1/completions"

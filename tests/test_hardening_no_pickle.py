@@ -74,6 +74,9 @@ def test_planted_pickle_in_the_bank_cache_runs_nothing(tmp_path, manager):
         third = run_eval(eval_config(tmp_path, "c", manager))
         assert third["timings"]["cache_hit"] is False
         assert answers(third) == answers(first)
+    for text in ("[" * 100_000 + "]" * 100_000, '{"@id": 0, "@list": [1'):
+        cached.write_text(text)
+        assert run_eval(eval_config(tmp_path, "c", manager))["timings"]["cache_hit"] is False
     fourth = run_eval(eval_config(tmp_path, "d", manager))  # the rebuilt cache is good again
     assert fourth["timings"]["cache_hit"] is True and answers(fourth) == answers(first)
     assert not marker.exists()
@@ -96,6 +99,10 @@ def test_state_codec_round_trip_keeps_shared_objects():
     assert back["q"].maxlen == 5 and np.isnan(back["q"][2])
     with pytest.raises(StateFormatError, match="not registered"):
         decode_state({"@type": "pathlib.Path", "@id": 0, "@attrs": {}})
+    planted = encode_state(bank)
+    planted["@bank"]["snapshot"]["@attrs"]["next_id"] = "os.system"
+    with pytest.raises(StateFormatError, match="bad owner or next_id"):
+        decode_state(planted)
     with pytest.raises(TypeError, match="cannot encode"):
         encode_state({"f": Path("x")})
 

@@ -247,7 +247,11 @@ def _load_cache(path: Path, config: EvalConfig) -> tuple[dict[str, Any], dict[st
     """(banks by conversation id, extra) from a cache file; ValueError if it is not one."""
     from memenv.state_codec import decode_state
 
-    payload = decode_state(json.loads(path.read_text(encoding="utf-8")), retriever=config.retriever)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    payload = decode_state(data, retriever=config.retriever)
     if (
         not isinstance(payload, dict)
         or payload.get("version") != CACHE_VERSION
