@@ -240,3 +240,40 @@ def test_http_proxy_from_the_environment_is_used(server, monkeypatch):
     backend = OpenAICompatBackend(OpenAIConfig(base_url="http://llm.example.invalid:8000/v1"))
     assert backend.generate(["q"])[0].text == "Paris"  # the proxy (this server) answered
     assert server.seen[-1]["path"] == "http://llm.example.invalid:8000/v1/completions"
+
+
+def test_https_with_an_untrusted_certificate_fails_at_once(tmp_path, monkeypatch):
+    """A certificate error is not transient: one attempt, one clear error, no key sent."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a self-signed certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    faults: deque[str] = deque()
+    seen: list[dict[str, str]] = []
+    handler = type("Handler", (_Handler,), {"faults": faults, "seen": seen})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-real")
+    try:
+        backend = OpenAICompatBackend(
+            OpenAIConfig(base_url=f"https://127.0.0.1:{httpd.server_address[1]}", backoff=0.01)
+        )
+        assert backend.api_key == "sk-real"  # https: the environment key may go there
+        with pytest.raises(OpenAIBackendError, match="TLS certificate not accepted"):
+            backend.generate(["q"])
+        assert backend.stats["requests"] == 1 and seen == []  # not retried, nothing sent
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

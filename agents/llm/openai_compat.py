@@ -32,6 +32,7 @@ import json
 import os
 import random
 import socket
+import ssl
 import threading
 import time
 import urllib.parse
@@ -254,6 +255,10 @@ class OpenAICompatBackend(LLMBackend):
                     if deadline.expired or isinstance(err, TimeoutError):
                         raise _Transient(f"timed out (deadline {timeout:g}s per attempt)") from None
                     kind = type(err).__name__
+                    if isinstance(err, ssl.SSLCertVerificationError):  # no retry can fix it
+                        raise OpenAIBackendError(
+                            f"POST {url} failed: TLS certificate not accepted ({err})", url=url
+                        ) from None
                     if isinstance(err, http.client.IncompleteRead):
                         why = f"body cut off after {len(err.partial)} bytes (IncompleteRead)"
                     else:
