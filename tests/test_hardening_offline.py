@@ -37,16 +37,16 @@ sys.addaudithook(hook)
 from memenv.cli import main
 
 out = sys.argv[1]
-runs = [
+runs = [  # train first: a dense eval turns the Hub offline for the rest of the process
+    ["train", "--preset", "cpu-tiny", "algorithm=grpo", f"output_dir={out}/grpo",
+     "train.max_steps=1", "data.max_train_rows=2", "data.max_val_rows=1",
+     "train.max_new_tokens=4", "train.eval_every=0", "train.save_every=0"],
+    ["bench", "llm", "--backend", "tiny", "--batch-sizes", "1", "--new-tokens", "2"],
+    ["bench", "--quick", "--parts", "envs"],
     ["eval", "--dataset", "synth", "--synth-kwargs", '{"n": 1}', "--limit", "3",
      "--out", out + "/eval", "--cache-dir", out + "/cache", "--no-progress"],
     ["eval", "--dataset", "synth", "--synth-kwargs", '{"n": 1}', "--limit", "3",
      "--retriever", "dense", "--out", out + "/eval-dense", "--no-cache", "--no-progress"],
-    ["train", "--preset", "cpu-tiny", "algorithm=grpo", f"output_dir={out}/grpo",
-     "train.max_steps=1", "data.max_train_rows=2", "data.max_val_rows=1",
-     "train.max_new_tokens=4", "train.eval_every=0", "train.save_every=0"],
-    ["bench", "--quick", "--parts", "envs"],
-    ["bench", "llm", "--backend", "tiny", "--batch-sizes", "1", "--new-tokens", "2"],
 ]
 codes = [main(args) for args in runs]
 import time
