@@ -68,6 +68,8 @@ def _child(path: str, key: Any) -> str:
 
 
 def _join(where: str, path: str) -> str:
+    if len(path) > 120:  # a path 64 levels deep: its start says where
+        path = path[:100] + "..."
     if where and path:
         return f"{where}: {path}"
     return where or path
