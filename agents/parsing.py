@@ -12,7 +12,9 @@ from typing import Any
 from memenv.parsing import json_candidates, loads_lenient
 
 _LABEL = re.compile(r"\b(CORRECT|WRONG|INCORRECT)\b", re.IGNORECASE)
-_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d{1,3}[.)])\s+(.*\S)\s*$")
+# The bullet and one space; the item is the rest of the line, stripped. (A single pattern ending
+# in "\s+(.*\S)\s*$" backtracks quadratically on a bullet followed by a run of spaces.)
+_BULLET = re.compile(r"\s*+(?:[-*\u2022]|\d{1,3}[.)])\s")
 
 
 def _payloads(raw: str) -> list[Any]:
@@ -55,7 +57,7 @@ def parse_facts(raw: Any) -> list[str]:
         if items is not None:
             break
     if items is None:
-        items = [m.group(1) for line in raw.splitlines() if (m := _BULLET.match(line))]
+        items = [line[m.end() :].strip() for line in raw.splitlines() if (m := _BULLET.match(line))]
     facts: dict[str, None] = {}
     for item in items:
         text = _fact_text(item)

@@ -23,6 +23,7 @@ from memenv.data.records import OPERATIONS
 from memenv.memory import MemoryBank, MemoryEntry
 from memenv.memory.tokenize import tokenize
 from memenv.parsing import ParsedOp, parse_manager_output
+from memenv.state_codec import state_type
 
 EXTRA_STOP = frozenset("s not no also very really just".split())
 """Dropped from content tokens (the possessive "'s" leaves a lone "s")."""
@@ -303,6 +304,7 @@ def bank_signature(bank: MemoryBank) -> tuple:
     )
 
 
+@state_type
 @dataclass
 class BankRecord(Generic[T]):
     conversation_id: str
@@ -311,6 +313,7 @@ class BankRecord(Generic[T]):
     data: T
 
 
+@state_type(attrs=("factory", "records"))
 class BankRegistry(Generic[T]):
     """System-side state per built bank (one per conversation and speaker and episode).
 

@@ -21,8 +21,8 @@ registered factory returns a :class:`~memenv.systems.MemorySystem` with
 ``extra["needs_llm"] = True`` and an empty :class:`LLMSlot` in ``extra["llm"]``; the evaluation
 pipeline builds the backend from ``--llm`` and calls ``system.extra["llm"].attach(backend,
 params)`` before building banks. From Python, :func:`make_llm_memory_system(name, backend)`
-does both. The slot pickles without its backend (only its statistics), so the bank cache keeps
-working.
+does both. The slot pickles and goes into the bank cache without its backend (only its
+statistics), so the bank cache keeps working.
 """
 
 from __future__ import annotations
@@ -46,14 +46,17 @@ from baselines.mem0 import Mem0Policy
 from memenv.answerers import register_answerer
 from memenv.memory import MemoryEntry
 from memenv.parsing import ParsedOp, parse_answer_output, parse_manager_output
+from memenv.state_codec import state_type
 from memenv.systems import MemorySystem, register_manager
 
+state_type(SamplingParams)  # LLMSlot.params is part of the bank cache
 MANAGER_PARAMS = SamplingParams(max_new_tokens=256)
 ANSWER_PARAMS = SamplingParams(max_new_tokens=128)
 JUDGE_PARAMS = SamplingParams(max_new_tokens=32)
 
 
 # ---------------------------------------------------------------------- statistics
+@state_type
 @dataclass
 class LLMStats:
     """Counters of one LLM role (manager, answerer or judge)."""
@@ -150,11 +153,13 @@ class DiskCachedBackend(LLMBackend):
         return out
 
 
+@state_type(reset={"backend": None})
 @dataclass
 class LLMSlot:
     """Where the pipeline plugs the backend into an LLM memory system.
 
-    Pickles as its statistics only (a cached bank does not carry a model).
+    Pickles (and encodes for the bank cache) as its statistics only: a cached bank does not
+    carry a model.
     """
 
     backend: CountingBackend | None = None

@@ -48,9 +48,11 @@ from baselines._heuristics import (
 )
 from memenv.memory import MemoryBank, MemoryEntry
 from memenv.parsing import ParsedOp
+from memenv.state_codec import state_type
 from memenv.systems import MemorySystem, register_manager
 
 
+@state_type
 @dataclass
 class Page:
     entry_id: str
@@ -63,6 +65,7 @@ class Page:
         return clip(f"[{tier}] ({self.day}) {self.text}")
 
 
+@state_type
 @dataclass
 class Segment:
     name: str
@@ -73,6 +76,7 @@ class Segment:
     """Pages already considered for the profile (a prefix of ``pages``)."""
 
 
+@state_type
 @dataclass
 class Tiers:
     """The tier bookkeeping of one speaker's bank."""
@@ -88,6 +92,7 @@ class Tiers:
     step: int = 0
 
 
+@state_type
 @dataclass(frozen=True)
 class MemoryOSConfig:
     short_capacity: int = 10

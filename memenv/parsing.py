@@ -17,10 +17,13 @@ output uses (``agents.parsing`` reads extracted facts and judge labels with them
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from memenv.textscan import fenced_blocks, last_answer_marker
 
 _EVENT_ALIASES = {
     "ADD": "ADD",
@@ -39,9 +42,9 @@ _EVENT_ALIASES = {
     "KEEP": "NOOP",
 }
 
-_FENCE = re.compile(r"```[A-Za-z]*\s*(.*?)```", re.DOTALL)
+MAX_FENCED_CANDIDATES = 16
+"""Code blocks tried as the payload: each costs a parse, and a hostile output may hold 100,000."""
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
-_ANSWER_MARKER = re.compile(r"\*{0,2}\s*answer\s*:\s*\*{0,2}", re.IGNORECASE)
 _MEMORY_REF = re.compile(r"\[(\d{1,4})\]")
 
 
@@ -65,9 +68,10 @@ _COMPACT_OP = re.compile(
 
 
 def json_candidates(raw: str) -> list[str]:
-    """Substrings of ``raw`` that may hold a JSON payload, most specific first: fenced blocks,
-    the outermost ``{...}`` and ``[...]``, then the whole text."""
-    candidates = [m.group(1) for m in _FENCE.finditer(raw)]
+    """Substrings of ``raw`` that may hold a JSON payload, most specific first: fenced blocks
+    (at most :data:`MAX_FENCED_CANDIDATES`), the outermost ``{...}`` and ``[...]``, then the
+    whole text."""
+    candidates = list(itertools.islice(fenced_blocks(raw), MAX_FENCED_CANDIDATES))
     for open_c, close_c in (("{", "}"), ("[", "]")):
         start, end = raw.find(open_c), raw.rfind(close_c)
         if start != -1 and end > start:
@@ -192,10 +196,9 @@ def parse_answer_output(raw: Any) -> ParsedAnswer:
     """
     if not isinstance(raw, str):
         return ParsedAnswer("", (), False)
-    markers = list(_ANSWER_MARKER.finditer(raw))
-    if markers:
-        last = markers[-1]
-        head, tail = raw[: last.start()], raw[last.end() :]
+    marker = last_answer_marker(raw)
+    if marker is not None:
+        head, tail = raw[: marker[0]], raw[marker[1] :]
         lines = [ln.strip() for ln in tail.splitlines() if ln.strip()]
         answer = lines[0] if lines else ""
         seen: dict[int, None] = {}

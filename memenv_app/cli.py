@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from importlib.metadata import entry_points
 
 from memenv.data.errors import DataFormatError, DatasetUnavailableError
+from memenv.errors import ServiceError
 
 SUBCOMMAND_MODULES = (
     "memenv_app.evaluation.cli",
@@ -103,6 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as exc:
         print(f"memenv: error: {exc}", file=sys.stderr)
         return 2
+    except ServiceError as exc:  # e.g. the LLM server failed: the message names its URL
+        print(f"memenv: error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

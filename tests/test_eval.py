@@ -74,7 +74,7 @@ def test_second_run_hits_the_bank_cache(tmp_path):
     assert second["timings"]["cache_hit"] is True
     assert second["timings"]["bank_building"] == 0.0
     assert second["summary"] == first["summary"]
-    assert len(list((tmp_path / "cache").glob("*.pkl"))) == 1
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 1
     # The key changes with the manager and the data.
     from memenv.data.registry import load_conversations
 

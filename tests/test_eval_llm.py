@@ -175,7 +175,7 @@ def test_llm_managers_store_what_the_scripted_model_adds(tmp_path, server, manag
 def test_rebuild_replays_the_manager_from_the_completion_log(tmp_path, server):
     args = ["--manager", "llm", "--llm", server.url]
     assert _eval(tmp_path, "r", *args) == 0
-    for pickled in (tmp_path / "cache").glob("*.pkl"):
+    for pickled in (tmp_path / "cache").glob("*.json"):
         pickled.unlink()  # as if the first build had been interrupted
     before = len(server.requests)
     assert _eval(tmp_path, "r2", *args) == 0

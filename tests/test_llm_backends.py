@@ -286,7 +286,8 @@ def test_factory_errors():
 
 def test_factory_openai(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "k1")
-    backend = make_backend("openai:http://127.0.0.1:1234", model="m", timeout=3.0)
+    monkeypatch.delenv("MEMENV_OPENAI_KEY", raising=False)
+    backend = make_backend("openai:https://127.0.0.1:1234", model="m", timeout=3.0)
     assert isinstance(backend, OpenAICompatBackend)
     assert backend.config.model == "m" and backend.api_key == "k1"
     assert backend.config.timeout == 3.0

@@ -53,9 +53,11 @@ def test_short_run_updates_every_weight_and_logs(tmp_path: Path) -> None:
     assert before.keys() == after.keys()
     unchanged = [n for n in before if torch.equal(before[n], after[n])]
     assert not unchanged, f"weights not updated: {unchanged}"
-    trainable = torch.load(tmp_path / "checkpoints" / "step-2" / "trainable.pt")
+    from safetensors.torch import load_file
+
+    trainable = load_file(tmp_path / "checkpoints" / "step-2" / "trainable.safetensors")
     assert trainable["value_head.weight"].abs().sum() > 0  # the critic learned too
-    optimizer = torch.load(tmp_path / "checkpoints" / "step-2" / "optimizer.pt")
+    optimizer = torch.load(tmp_path / "checkpoints" / "step-2" / "optimizer.pt", weights_only=True)
     steps = {int(state["step"]) for state in optimizer["state"].values()}
     assert steps == {2 * config.ppo.ppo_epochs}  # one optimizer step per PPO epoch
 

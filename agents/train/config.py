@@ -10,6 +10,7 @@ value read as YAML), e.g. ``train.max_steps=20 model.lora=true algorithm=sft``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,17 +206,87 @@ class RunConfig:
             )
         if self.reward.metric == "judge" and not self.reward.judge:
             raise ValueError("reward.metric 'judge' needs reward.judge (a backend spec)")
-        for name in ("max_steps", "batch_size", "micro_batch_size", "max_new_tokens"):
-            if getattr(self.train, name) < 1:
-                raise ValueError(f"train.{name} must be >= 1, got {getattr(self.train, name)}")
+        for name, (low, high, closed) in RANGES.items():
+            section, _, key = name.rpartition(".")
+            value = getattr(getattr(self, section) if section else self, key)
+            if value is None:
+                continue
+            too_low = low is not None and (value < low if closed else value <= low)
+            if too_low or (high is not None and value > high):
+                raise ValueError(f"{name} must be {_range_text(low, high, closed)}, got {value!r}")
+        for name, allowed in CHOICES.items():
+            section, _, key = name.rpartition(".")
+            value = getattr(getattr(self, section), key)
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
         if self.algorithm == "grpo" and self.grpo.num_generations < 2:
             raise ValueError("grpo.num_generations must be >= 2 (a group needs two members)")
-        if self.data.memories_per_speaker < 1:
-            raise ValueError("data.memories_per_speaker must be >= 1")
         return self
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+RANGES: dict[str, tuple[float | None, float | None, bool]] = {
+    # field: (low, high, low included); None values (where allowed) are not checked.
+    "seed": (0, 2**32 - 1, True),  # numpy's legacy seeding takes 32 bits
+    "model.lora_r": (1, None, True),
+    "model.lora_alpha": (1, None, True),
+    "model.lora_dropout": (0.0, 0.99, True),
+    "data.synth_train_conversations": (0, None, True),
+    "data.synth_seed": (0, 2**32 - 1, True),
+    "data.memories_per_speaker": (1, None, True),
+    "data.top_k": (1, None, True),
+    "data.extraction_window": (1, None, True),
+    "data.max_train_rows": (1, None, True),
+    "data.max_val_rows": (1, None, True),
+    "data.max_prompt_tokens": (1, None, True),
+    "reward.max_answer_words": (1, None, True),
+    "reward.invalid_penalty": (0.0, None, True),
+    "train.max_steps": (1, None, True),
+    "train.learning_rate": (0.0, None, False),
+    "train.batch_size": (1, None, True),
+    "train.micro_batch_size": (1, None, True),
+    "train.max_new_tokens": (1, None, True),
+    "train.temperature": (0.0, None, False),
+    "train.top_p": (0.0, 1.0, False),
+    "train.weight_decay": (0.0, None, True),
+    "train.warmup_steps": (0, None, True),
+    "train.max_grad_norm": (0.0, None, False),
+    "train.log_every": (1, None, True),
+    "train.eval_every": (0, None, True),
+    "train.save_every": (0, None, True),
+    "train.eval_batch_size": (1, None, True),
+    "train.num_threads": (1, None, True),
+    "grpo.num_generations": (1, None, True),
+    "grpo.beta": (0.0, None, True),
+    "grpo.epsilon": (0.0, None, False),
+    "ppo.rollouts_per_prompt": (1, None, True),
+    "ppo.ppo_epochs": (1, None, True),
+    "ppo.clip_range": (0.0, None, False),
+    "ppo.value_clip_range": (0.0, None, False),
+    "ppo.critic_learning_rate": (0.0, None, False),
+    "ppo.vf_coef": (0.0, None, True),
+    "ppo.kl_coef": (0.0, None, True),
+    "ppo.gamma": (0.0, 1.0, True),
+    "ppo.gae_lambda": (0.0, 1.0, True),
+    "sft.epochs": (0.0, None, False),
+}
+"""Numeric bounds checked by :meth:`RunConfig.validate` (periods such as ``train.save_every``
+are >= 0: 0 means "only at the end")."""
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "model.dtype": ("auto", "float32", "bfloat16", "float16"),
+    "grpo.loss_type": ("grpo", "dapo", "dr_grpo", "bnpo"),
+    "grpo.scale_rewards": ("group", "batch", "none"),
+    "grpo.vllm_mode": ("colocate", "server"),
+}
+
+
+def _range_text(low: float | None, high: float | None, closed: bool) -> str:
+    if high is None:
+        return f"{'>=' if closed else '>'} {low}"
+    return f"in {'[' if closed else '('}{low}, {high}]"
 
 
 SECTIONS = {
@@ -236,8 +307,14 @@ def available_presets() -> list[str]:
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path}: not a YAML text file ({exc.reason} at byte {exc.start})"
+        ) from None
     except yaml.YAMLError as exc:
         raise ValueError(f"{path}: not valid YAML ({exc})") from exc
+    except RecursionError:
+        raise ValueError(f"{path}: not valid YAML (nested too deeply)") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path}: the top level must be a mapping, got {type(data).__name__}")
     return data
@@ -268,21 +345,41 @@ def _resolve_presets(data: dict[str, Any], where: str, depth: int = 0) -> dict[s
     return _merge(base, data)
 
 
+_KIND_NAMES = {
+    "None": "null",
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "str": "a string",
+    "list[str]": "a list of strings",
+}
+
+
 def _check_type(f: dataclasses.Field, value: Any, where: str) -> Any:
-    """``value`` for field ``f``; YAML 1.1 reads ``1e-5`` as a string, so floats parse strings."""
-    kinds = {k.strip() for k in str(f.type).split("|")}
+    """``value`` for field ``f``, or ValueError naming the field; YAML 1.1 reads ``1e-5`` as a
+    string, so floats parse strings. Non-finite numbers are refused."""
+    kinds = [k.strip() for k in str(f.type).split("|")]
     if value is None and "None" in kinds:
         return None
-    if "float" in kinds and not isinstance(value, bool):
+    if "float" in kinds and not isinstance(value, bool) and isinstance(value, int | float | str):
         try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{where}.{f.name}: expected a number, got {value!r}") from None
-    if "int" in kinds and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ValueError(f"{where}.{f.name}: expected an integer, got {value!r}")
-    if "bool" in kinds and not isinstance(value, bool):
-        raise ValueError(f"{where}.{f.name}: expected true or false, got {value!r}")
-    return value
+            number: float | None = float(value)
+        except ValueError:
+            number = None  # a string that is no number: another kind, or the error below
+        if number is not None:
+            if not math.isfinite(number):
+                raise ValueError(f"{where}.{f.name}: expected a finite number, got {value!r}")
+            return number
+    if "int" in kinds and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if "bool" in kinds and isinstance(value, bool):
+        return value
+    if "str" in kinds and isinstance(value, str):
+        return value
+    if "list[str]" in kinds and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    expected = " or ".join(_KIND_NAMES.get(k, k) for k in kinds)
+    raise ValueError(f"{where}.{f.name}: expected {expected}, got {value!r:.100}")
 
 
 def _build(cls: type, values: dict[str, Any], where: str) -> Any:
@@ -341,7 +438,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     key, _, raw = text.partition("=")
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         value = raw
     return key.strip().split("."), value
 

@@ -84,12 +84,13 @@ def train_grpo(
     config: RunConfig, task: Task, logger: RunLogger, validator: Validator, resume: bool = False
 ) -> dict[str, Any]:
     from datasets import Dataset
-    from trl import GRPOTrainer
+
+    from agents.train.resume import checkpoint_step, grpo_trainer_class, rewind_run
 
     model, tokenizer = load_base_model(config)
     dataset = Dataset.from_list([{"prompt": r.prompt, "row_id": r.row_id} for r in task.train_rows])
     buffer = PartsBuffer()
-    trainer = GRPOTrainer(
+    trainer = grpo_trainer_class()(
         model=model,
         reward_funcs=[make_reward_function(task, buffer)],
         args=grpo_arguments(config),
@@ -99,6 +100,8 @@ def train_grpo(
         callbacks=[MemenvCallback(config, logger, validator, buffer)],
     )
     checkpoint = latest_checkpoint(config) if resume else None
+    if checkpoint is not None:
+        rewind_run(logger, validator, checkpoint_step(checkpoint))
     trainer.train(resume_from_checkpoint=checkpoint)
     export_checkpoint(trainer.model, tokenizer, f"{config.output_dir}/{FINAL_DIR}")
     return {"steps": trainer.state.global_step, "best": validator.best, "resumed_from": checkpoint}

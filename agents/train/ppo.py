@@ -20,13 +20,16 @@ One training step (``train.max_steps`` of them):
 
 Dropout is switched off so that the rollout and update passes score tokens identically (the
 first epoch's ratio is exactly 1). Checkpoints under ``OUT/checkpoints/step-N`` hold the
-trainable weights (policy and value head), the optimizer and the RNG / sampler state, so
-``resume=True`` continues a killed run where its last checkpoint left off.
+trainable weights (policy and value head, ``trainable.safetensors``), the optimizer
+(``optimizer.pt``, tensors and plain values only, read with ``weights_only=True``) and the RNG /
+sampler state (``state.json``), so ``resume=True`` continues a killed run where its last
+checkpoint left off; nothing in a checkpoint can run code when it is read.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import re
 import shutil
 from contextlib import nullcontext
@@ -45,6 +48,7 @@ from agents.train.validation import FINAL_DIR, Validator
 
 CHECKPOINT_DIR = "checkpoints"
 KEEP_CHECKPOINTS = 2
+TRAINABLE_FILE, OPTIMIZER_FILE, STATE_FILE = "trainable.safetensors", "optimizer.pt", "state.json"
 
 
 # ---------------------------------------------------------------------- model
@@ -358,14 +362,19 @@ def save_checkpoint(
     target, tmp = root / f"step-{step}", root / f".tmp-step-{step}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    trainable = {n: p.detach().cpu() for n, p in agent.named_parameters() if p.requires_grad}
-    torch.save(trainable, tmp / "trainable.pt")  # policy (full or LoRA) and value head
-    torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
-    rng = {
-        "torch": torch.get_rng_state(),
-        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+    from safetensors.torch import save_file
+
+    trainable = {
+        n: p.detach().cpu().contiguous() for n, p in agent.named_parameters() if p.requires_grad
     }
-    torch.save({"step": step, "sampler": sampler.state_dict(), "rng": rng}, tmp / "state.pt")
+    save_file(trainable, str(tmp / TRAINABLE_FILE))  # policy (full or LoRA) and value head
+    torch.save(optimizer.state_dict(), tmp / OPTIMIZER_FILE)  # tensors and plain values
+    cuda = (
+        [s.tolist() for s in torch.cuda.get_rng_state_all()] if torch.cuda.is_available() else None
+    )
+    rng = {"torch": torch.get_rng_state().tolist(), "cuda": cuda}
+    state = {"step": step, "sampler": sampler.state_dict(), "rng": rng}
+    (tmp / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
     for _, old in checkpoint_steps(out)[:-KEEP_CHECKPOINTS]:
@@ -374,20 +383,36 @@ def save_checkpoint(
 
 
 def load_checkpoint(path: Path, agent: ActorCritic, optimizer: Any, sampler: RowSampler) -> int:
-    """Restore what :func:`save_checkpoint` wrote; returns the step it was saved at."""
+    """Restore what :func:`save_checkpoint` wrote; returns the step it was saved at.
+
+    Reads safetensors, JSON and ``torch.load(weights_only=True)`` only; ValueError naming the
+    folder when a file is missing or malformed.
+    """
+    from safetensors.torch import load_file
+
+    for name in (TRAINABLE_FILE, OPTIMIZER_FILE, STATE_FILE):
+        if not (path / name).is_file():
+            raise ValueError(f"{path}: not a PPO checkpoint of this version (no {name})")
     device = next(agent.parameters()).device
     missing = agent.load_state_dict(
-        torch.load(path / "trainable.pt", map_location=device), strict=False
+        load_file(str(path / TRAINABLE_FILE), device=str(device)), strict=False
     )
     if missing.unexpected_keys:
         raise ValueError(f"{path}: unexpected weights {missing.unexpected_keys[:5]}")
-    optimizer.load_state_dict(torch.load(path / "optimizer.pt", map_location=device))
-    state = torch.load(path / "state.pt", weights_only=False)
-    sampler.load_state_dict(state["sampler"])
-    torch.set_rng_state(state["rng"]["torch"])
-    if state["rng"]["cuda"] is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["rng"]["cuda"])
-    return int(state["step"])
+    optimizer.load_state_dict(
+        torch.load(path / OPTIMIZER_FILE, map_location=device, weights_only=True)
+    )
+    try:
+        state = json.loads((path / STATE_FILE).read_text(encoding="utf-8"))
+        sampler.load_state_dict(state["sampler"])
+        torch.set_rng_state(torch.tensor(state["rng"]["torch"], dtype=torch.uint8))
+        cuda = state["rng"]["cuda"]
+        step = int(state["step"])
+    except (ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise ValueError(f"{path / STATE_FILE}: malformed checkpoint state ({exc})") from exc
+    if cuda is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([torch.tensor(s, dtype=torch.uint8) for s in cuda])
+    return step
 
 
 # ---------------------------------------------------------------------- main loop
@@ -482,6 +507,9 @@ def train_ppo(
         path = checkpoint_steps(out)[-1][1]
         step = load_checkpoint(path, agent, optimizer, sampler)  # restores the RNG states too
         if main:
+            from agents.train.resume import rewind_run
+
+            rewind_run(logger, validator, step)
             logger.log("info", step, {"resumed_from": str(path)})
     model, optimizer = accelerator.prepare(agent, optimizer)
     agent = accelerator.unwrap_model(model)

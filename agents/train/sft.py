@@ -46,6 +46,8 @@ def train_sft(
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
+    from agents.train.resume import CounterState, checkpoint_step, restore_counters, rewind_run
+
     model, tokenizer = load_base_model(config)
     rows = sft_rows(task)
     train = config.train
@@ -71,7 +73,12 @@ def train_sft(
         peft_config=lora_config(config),
         callbacks=[MemenvCallback(config, logger, validator)],
     )
+    # TRL keeps the running token total (logged as num_tokens) outside the checkpoint.
+    trainer.add_callback(CounterState(trainer, ("_total_train_tokens",)))
     checkpoint = latest_checkpoint(config) if resume else None
+    if checkpoint is not None:
+        rewind_run(logger, validator, checkpoint_step(checkpoint))
+        restore_counters(trainer, checkpoint)
     trainer.train(resume_from_checkpoint=checkpoint)
     export_checkpoint(trainer.model, tokenizer, f"{config.output_dir}/{FINAL_DIR}")
     return {"steps": trainer.state.global_step, "best": validator.best, "resumed_from": checkpoint}

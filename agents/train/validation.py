@@ -16,7 +16,7 @@ from typing import Any
 
 from agents.llm.base import SamplingParams
 from agents.train.config import RunConfig
-from agents.train.logs import RunLogger, plot_curve
+from agents.train.logs import RunLogger, plot_curve, read_log
 from agents.train.model import export_checkpoint
 from agents.train.tasks import Task, TrainRow
 
@@ -74,6 +74,24 @@ class Validator:
         self.best: dict[str, Any] | None = None
         if self.best_path.is_file():  # a resumed run keeps its best so far
             self.best = json.loads(self.best_path.read_text(encoding="utf-8"))
+
+    def rewind(self, step: int) -> None:
+        """Forget a best chosen after ``step`` (a resumed run redoes those steps): the best so
+        far becomes the best ``val`` row of the log up to ``step``, as in an uninterrupted run."""
+        if self.best is None or self.best["step"] <= step:
+            return
+        self.best = None
+        for row in read_log(self.out):
+            if row["kind"] != "val" or row["step"] > step:
+                continue
+            value = row.get(self.metric) or 0.0
+            if self.best is None or value > self.best["value"]:
+                summary = {k: v for k, v in row.items() if k not in ("kind", "step", "time")}
+                self.best = {"step": row["step"], "metric": self.metric, "value": value, **summary}
+        if self.best is None:
+            self.best_path.unlink(missing_ok=True)
+        else:
+            self.best_path.write_text(json.dumps(self.best, indent=1), encoding="utf-8")
 
     def evaluate(
         self, model: Any, tokenizer: Any, rows: Sequence[TrainRow] | None = None

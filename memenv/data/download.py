@@ -110,12 +110,35 @@ def _fetch(url: str, out: BinaryIO, timeout: float) -> str:
     return digest.hexdigest()
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. PermissionError: it exists, under another user
+        return True
+    return True
+
+
+def _remove_orphans(target: Path) -> None:
+    """Delete temp files of earlier downloads whose process is gone (killed before it could
+    clean up); a download still running in another process keeps its file."""
+    prefix = f".{target.name}."
+    for part in target.parent.glob(f"{prefix}*.part"):
+        pid = part.name[len(prefix) :].split(".", 1)[0]
+        if not (pid.isdigit() and _pid_alive(int(pid))):
+            with contextlib.suppress(OSError):
+                part.unlink()
+
+
 def _download(url: str, target: Path, sha256: str | None, timeout: float) -> None:
-    """Fetch ``url`` into ``target`` through a temp file in the same folder (atomic)."""
+    """Fetch ``url`` into ``target`` through a temp file in the same folder (atomic); the temp
+    file's name holds the process id, so a later download can remove it if this one is killed."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        _remove_orphans(target)
         fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".part", dir=target.parent
+            prefix=f".{target.name}.{os.getpid()}.", suffix=".part", dir=target.parent
         )
     except OSError as exc:
         raise DatasetUnavailableError(

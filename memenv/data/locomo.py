@@ -39,7 +39,9 @@ from pathlib import Path
 from typing import Any, Literal, NoReturn, overload
 
 from memenv.data.errors import DataFormatError, DatasetUnavailableError, json_type_name
+from memenv.data.jsonio import read_json
 from memenv.data.records import OPERATIONS, QA, Conversation, Fact, Session, Turn
+from memenv.data.repairs import undated_sessions, warn_repairs
 
 # "D:11:26" is a typo of "D11:26": the optional colon repairs it.
 _ID = re.compile(r"D:?(\d+):(\d+)")
@@ -324,7 +326,9 @@ class _Parser:
         speakers = (self.str_(conv, "speaker_a", cpath), self.str_(conv, "speaker_b", cpath))
         sessions = self.sessions(conv, cpath)
         valid = frozenset(t.dia_id for s in sessions for t in s.turns)
-        qa = self.questions(item.get("qa", []), _child(root, "qa"), conv_id, valid)
+        if "qa" not in item:  # a cut or damaged file, not "no questions" (that is "qa": [])
+            self.fail(root, f"item {conv_id!r} has no 'qa' (write \"qa\": [] for none)")
+        qa = self.questions(item["qa"], _child(root, "qa"), conv_id, valid)
         facts = self.facts(item, root, speakers, sessions, conv, cpath)
         summaries = self.summaries(item.get("session_summary", {}), root)
         return Conversation(
@@ -587,16 +591,26 @@ def load_locomo(
     path = Path(path)
     if not path.is_file():
         raise DatasetUnavailableError(f"LoCoMo file not found: {path}")
-    try:
-        with path.open(encoding="utf-8") as f:
-            data = json.load(f)
-    except json.JSONDecodeError as exc:
-        raise DataFormatError(
-            str(path), f"line {exc.lineno} column {exc.colno}", f"invalid JSON: {exc.msg}"
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise DataFormatError(str(path), "", f"not UTF-8 text: {exc}") from exc
+    data = read_json(path)  # DataFormatError for bad JSON, deep nesting, huge ints, surrogates
     conversations = parse_locomo(data, source=str(path))
+    load_report = evidence_report(conversations)
+    _warn_repairs(str(path), conversations, load_report)
     if report:
-        return conversations, evidence_report(conversations)
+        return conversations, load_report
     return conversations
+
+
+def _warn_repairs(source: str, conversations: list[Conversation], report: LoadReport) -> None:
+    """One warning for what the file needed: evidence repaired or dropped, undated sessions."""
+    counts, first = undated_sessions(conversations, "date_time")
+    for label, attr in (
+        ("evidence ids repaired", "repaired"),
+        ("evidence fragments without an id dropped", "unparseable"),
+        ("evidence ids of missing turns dropped", "unknown_ids"),
+        ("fact source ids of missing turns dropped", "fact_unknown_ids"),
+    ):
+        for conv in report.conversations:
+            counts[label] = counts.get(label, 0) + getattr(conv, attr)
+            if getattr(conv, attr) and label not in first:
+                first[label] = conv.conversation
+    warn_repairs(source, counts, first)

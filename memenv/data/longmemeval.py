@@ -23,7 +23,6 @@ Malformed items raise :class:`DataFormatError` naming the file and the JSON path
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from os import PathLike
@@ -31,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from memenv.data.errors import DataFormatError, DatasetUnavailableError, json_type_name
+from memenv.data.jsonio import read_json
 from memenv.data.records import QA, Conversation, Session, Turn
+from memenv.data.repairs import undated_sessions, warn_repairs
 
 LONGMEMEVAL_CATEGORIES: dict[str, int] = {
     "single-session-user": 1,
@@ -48,8 +49,9 @@ ABSTENTION_CATEGORY = 7
 ABSTENTION_NAME = "abstention"
 SPEAKERS: tuple[str, str] = ("user", "assistant")
 
+# Possessive "\s*+": three adjacent plain "\s*" backtrack cubically on a run of spaces.
 _DATE_RE = re.compile(
-    r"^\s*(\d{4})/(\d{1,2})/(\d{1,2})\s*(?:\([^)]*\))?\s*(?:(\d{1,2}):(\d{2}))?\s*$"
+    r"^\s*+(\d{4})/(\d{1,2})/(\d{1,2})\s*+(?:\([^)]*\))?\s*+(?:(\d{1,2}):(\d{2}))?\s*+$"
 )
 
 
@@ -86,6 +88,7 @@ def load_longmemeval(path: str | PathLike[str]) -> list[Conversation]:
             )
         first_at[conv.id] = i
         conversations.append(conv)
+    warn_repairs(reader.source, *undated_sessions(conversations, "haystack date"))
     return conversations
 
 
@@ -105,15 +108,7 @@ class _Reader:
                 "longmemeval_m.json or longmemeval_oracle.json from the LongMemEval release "
                 "and pass its path as data_path."
             )
-        try:
-            with file.open(encoding="utf-8-sig") as fh:
-                return json.load(fh)
-        except json.JSONDecodeError as exc:
-            raise self.fail(
-                f"line {exc.lineno} column {exc.colno}", f"invalid JSON: {exc.msg}"
-            ) from None
-        except UnicodeDecodeError as exc:
-            raise self.fail("", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        return read_json(file, self.source)  # bad JSON, deep nesting, huge ints, surrogates
 
     def field(self, obj: dict, key: str, where: str, kind: type, *, optional: bool = False) -> Any:
         """``obj[key]`` checked to be a ``kind`` (never a bool standing in for a number)."""

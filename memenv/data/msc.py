@@ -32,14 +32,15 @@ line and the JSON path, e.g. ``msc.jsonl: line 4: previous_dialogs[1].dialog[2]:
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
 from memenv.data.errors import DataFormatError, DatasetUnavailableError, json_type_name
+from memenv.data.jsonio import loads
 from memenv.data.records import QA, Conversation, Session, Turn
+from memenv.data.repairs import undated_sessions, warn_repairs
 
 SPEAKERS: tuple[str, str] = ("Speaker 1", "Speaker 2")
 MSC_ANCHOR = datetime(2023, 1, 1, 12, 0)
@@ -75,16 +76,12 @@ def load_msc(path: str | PathLike[str]) -> list[Conversation]:
             for lineno, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataFormatError(
-                        source, f"line {lineno}", f"invalid JSON: {exc.msg} (column {exc.colno})"
-                    ) from None
+                obj = loads(line, source, f"line {lineno}")  # also deep nesting, huge ints, ...
                 reader = _LineReader(source, lineno)
                 conversations.append(reader.conversation(obj, len(conversations)))
     except UnicodeDecodeError as exc:
         raise DataFormatError(source, "", f"not UTF-8 text ({exc.reason})") from None
+    warn_repairs(source, *undated_sessions(conversations, "gap (time_num, time_unit)"))
     return conversations
 
 

@@ -77,10 +77,36 @@ def _file_dataset(dataset: str, data_path: str | os.PathLike[str] | None) -> lis
     return _load_file(dataset, path, loader)
 
 
+def check_synth_kwargs(synth_kwargs: Any) -> dict[str, Any]:
+    """``synth_kwargs`` as a dict, or ValueError naming what is wrong (``n`` and ``seed`` here;
+    the generator knobs are checked by :func:`memenv.data.synthetic.generate_conversations`)."""
+    if synth_kwargs is None:
+        return {}
+    if not isinstance(synth_kwargs, Mapping):
+        raise ValueError(
+            f"synth_kwargs must be an object of generator knobs, got {type(synth_kwargs).__name__}"
+            f" {synth_kwargs!r:.80}"
+        )
+    def check(key: str, value: Any, high: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < high:
+            raise ValueError(f"synth_kwargs {key} must be an integer in [0, {high}), got {value!r}")
+
+    check("seed", synth_kwargs.get("seed", 0), 2**62)
+    n = synth_kwargs.get("n", 0)
+    if isinstance(n, Mapping):  # conversations per split
+        for part, value in n.items():
+            if part not in SYNTH_SPLITS:
+                raise ValueError(f"synth_kwargs n names split {part!r}; splits: {SPLITS[:3]}")
+            check(f"n[{part!r}]", value, 1_000_001)
+    else:
+        check("n", n, 1_000_001)
+    return dict(synth_kwargs)
+
+
 def _synth(split: str, synth_kwargs: Mapping[str, Any] | None) -> list[Conversation]:
     from memenv.data.synthetic import generate_conversations
 
-    knobs = dict(synth_kwargs or {})
+    knobs = check_synth_kwargs(synth_kwargs)
     n_override = knobs.pop("n", None)
     seed_shift = knobs.pop("seed", 0)
     parts = list(SYNTH_SPLITS) if split == "all" else [split]

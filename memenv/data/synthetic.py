@@ -823,6 +823,9 @@ def item_seed(seed: int, index: int) -> int:
     return int(child.generate_state(1)[0])
 
 
+_NOT_KNOBS = ("seed", "conversation_id")
+
+
 def generate_conversations(n: int, seed: int, **knobs: Any) -> list[Conversation]:
     """``n`` synthetic conversations ``synth-{seed}-{i}``, parsed through the LoCoMo loader.
 
@@ -831,6 +834,12 @@ def generate_conversations(n: int, seed: int, **knobs: Any) -> list[Conversation
     """
     from memenv.data.locomo import parse_locomo_item
 
+    known = [k for k in inspect.signature(generate_locomo_item).parameters if k not in _NOT_KNOBS]
+    for key in knobs:
+        if key not in known:
+            raise ValueError(
+                f"unknown synth_kwargs key {key!r}; known: n, seed, {', '.join(known)}"
+            )
     _check_int("n", n, 0, 1_000_000)
     _check_int("seed", seed, 0, 2**63 - 1)
     unknown = sorted(set(knobs) - set(KNOBS))

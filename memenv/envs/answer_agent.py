@@ -18,11 +18,28 @@ from memenv.metrics import score_answer
 from memenv.parsing import parse_answer_output
 from memenv.policies import ManagerSpec
 from memenv.prompts import ANSWER_SYSTEM, answer_case, memory_lines
-from memenv.spaces import UnicodeText
+from memenv.spaces import TextActionDict, UnicodeText
 
 ANSWER_REWARDS = ("em", "f1", "f1_mem0", "bleu1")
 MAX_ANSWER = 1000
 MAX_PROMPT = 400_000
+
+
+def _mask_ids(mask: np.ndarray) -> list[int]:
+    """Positions of the non-zero entries of a selection mask; NaN is an error, not a choice."""
+    if mask.dtype.kind in "fc" and np.isnan(mask).any():
+        raise ValueError(f"the mask holds NaN at {np.flatnonzero(np.isnan(mask)).tolist()[:10]}")
+    return [int(i) for i in np.flatnonzero(mask)]
+
+
+def _listed_ids(selected: Any) -> list[int]:
+    """Ids from a list (or array) of integers; booleans, strings and fractions are errors."""
+    ids = []
+    for item in np.asarray(selected, dtype=object).ravel():
+        if isinstance(item, bool | np.bool_) or not isinstance(item, int | np.integer):
+            raise ValueError(f"an id must be an integer, got {item!r}")
+        ids.append(int(item))
+    return ids
 
 
 class AnswerAgentEnv(MemoryEnvBase):
@@ -40,7 +57,9 @@ class AnswerAgentEnv(MemoryEnvBase):
     ``Dict(selected=MultiBinary(2 * memories_per_speaker), answer=UnicodeText(1000))``: a mask over
     the shown memories (ids ``0..k-1`` are speaker A's, ``k..2k-1`` speaker B's) and the answer.
     ``selected`` may also be a list of ids. ``step`` also accepts the raw LLM output string:
-    the selected memories as ``[id]`` references, then ``**Answer:** <answer>``.
+    the selected memories as ``[id]`` references, then ``**Answer:** <answer>``. An answer is
+    scored on its first 1000 characters; a mask holding NaN or ids that are not integers (``True``
+    included) make the action invalid (nothing selected, ``info["invalid_action"]`` says why).
 
     ## Observation Space
 
@@ -125,7 +144,7 @@ class AnswerAgentEnv(MemoryEnvBase):
                 "prompt": UnicodeText(MAX_PROMPT),
             }
         )
-        self.action_space = spaces.Dict(
+        self.action_space = TextActionDict(
             {"selected": spaces.MultiBinary(2 * self.k), "answer": UnicodeText(MAX_ANSWER)}
         )
         self.qa: QA | None = None
@@ -222,19 +241,20 @@ class AnswerAgentEnv(MemoryEnvBase):
         """(answer, selected ids, marker present, error) from any action."""
         if isinstance(action, str):
             parsed = parse_answer_output(action)
-            return parsed.answer, list(parsed.selected), parsed.has_marker, ""
+            return parsed.answer[:MAX_ANSWER], list(parsed.selected), parsed.has_marker, ""
         if isinstance(action, Mapping):
             answer = action.get("answer", "")
             if not isinstance(answer, str):
                 return "", [], False, f"answer must be a string, got {type(answer).__name__}"
+            answer = answer[:MAX_ANSWER]
             selected = action.get("selected", ())
             try:
                 if isinstance(selected, np.ndarray) and selected.shape == (2 * self.k,):
-                    ids = [int(i) for i in np.flatnonzero(selected)]  # a MultiBinary mask
+                    ids = _mask_ids(selected)  # a MultiBinary mask
                 else:
-                    ids = [int(i) for i in np.asarray(selected, dtype=np.int64).ravel()]
-            except (TypeError, ValueError, OverflowError):
-                why = f"selected must be a mask or a list of ids, got {selected!r}"
+                    ids = _listed_ids(selected)
+            except (TypeError, ValueError, OverflowError) as exc:
+                why = f"selected must be a mask or a list of integer ids ({exc}), got {selected!r}"
                 return answer, [], False, why[:200]
             return answer, ids, True, ""
         return "", [], False, f"action must be a dict or a string, got {type(action).__name__}"

@@ -24,7 +24,7 @@ from memenv.memory import BankSnapshot, MemoryBank, MemoryEntry, OpResult
 from memenv.memory.bank import BANK_FULL
 from memenv.parsing import ParsedOp, parse_manager_output
 from memenv.prompts import manager_prompt, memories_json
-from memenv.spaces import UnicodeText
+from memenv.spaces import TextActionDict, UnicodeText
 
 REWARDS = ("recall", "answer", "outcome", "none")
 SHAPINGS = (None, "potential")
@@ -297,7 +297,7 @@ class MemoryManagerEnv(MemoryEnvBase):
                 "prompt": UnicodeText(MAX_PROMPT),
             }
         )
-        self.action_space = spaces.Dict(
+        self.action_space = TextActionDict(
             {"op": spaces.Discrete(4), "target": spaces.Discrete(top_k), "text": text}
         )
         self._episodes: dict[int, _Episode] = {}
@@ -413,7 +413,7 @@ class MemoryManagerEnv(MemoryEnvBase):
         bank = self._bank_for(fact)
         ops, error = self._decode_action(action, fact)
         results, rejected = self._apply(ops, bank, fact)
-        invalid = "; ".join([error, *rejected]) if (error or rejected) else ""
+        invalid = "; ".join(message for message in (error, *rejected) if message)
         self._last_ops = results
 
         linked = self._episode.linked[self.fact_index]
@@ -610,7 +610,7 @@ class MemoryManagerEnv(MemoryEnvBase):
                 None
                 if target is None
                 else str(int(target))
-                if isinstance(target, int | np.integer)
+                if isinstance(target, int | np.integer) and not isinstance(target, bool)
                 else str(target)
             )
             if name in ("UPDATE", "DELETE") and target_str is None:
@@ -624,7 +624,8 @@ class MemoryManagerEnv(MemoryEnvBase):
         except (TypeError, ValueError):
             return None, f"target {target!r} is not a shown memory id"
         if not 0 <= local < len(self.shown):
-            return None, f"target {local} is not a shown memory id (0..{len(self.shown) - 1} shown)"
+            shown = f"0..{len(self.shown) - 1} shown" if self.shown else "no memory is shown"
+            return None, f"target {local} is not a shown memory id ({shown})"
         return self.shown[local].id, ""
 
     def _apply(

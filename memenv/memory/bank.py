@@ -8,6 +8,7 @@ from typing import Any
 
 from memenv.memory.entry import BankSnapshot, ChangeRecord, MemoryEntry, OpResult
 from memenv.memory.retriever import Retriever, make_retriever
+from memenv.textscan import lone_surrogate
 
 
 def _order(entry_id: str) -> int:
@@ -23,10 +24,11 @@ class MemoryBank:
     """The memories of one speaker, with a retriever kept in step with every change.
 
     Operations never raise on bad input: they return an ``OpResult`` with ``ok=False`` and a
-    ``reason`` (unknown id, text not a string, empty or longer than ``max_text_chars``, ADD at
-    ``capacity``...). Ids are ``"m0"``, ``"m1"``, ... from a counter that deleted ids never return
-    to; texts are stored stripped. UPDATE keeps the entry's place in the insertion order.
-    ``history`` logs every applied operation, NOOPs included (rejected ones are only returned).
+    ``reason`` (unknown id, text not a string, empty, longer than ``max_text_chars`` or holding a
+    lone surrogate, ADD at ``capacity``...). Ids are ``"m0"``, ``"m1"``, ... from a counter that
+    deleted ids never return to; texts are stored stripped. UPDATE keeps the entry's place in the
+    insertion order. ``history`` logs every applied operation, NOOPs included (rejected ones are
+    only returned).
 
     ``snapshot()`` / ``restore()`` save and bring back everything: entries, order, id counter,
     history and so retrieval results; a restore touches the retriever only for entries that
@@ -148,7 +150,7 @@ class MemoryBank:
             return (
                 f"text is {len(stripped)} characters long, over the limit of {self.max_text_chars}"
             )
-        return None
+        return _check_encodable("text", stripped)
 
     def _check_id(self, entry_id: Any) -> str | None:
         if isinstance(entry_id, str) and entry_id in self._entries:
@@ -259,8 +261,16 @@ class MemoryBank:
 
 def _check_timestamp(timestamp: Any) -> str | None:
     if isinstance(timestamp, str):
-        return None
+        return _check_encodable("timestamp", timestamp)
     return f"timestamp must be a str, got {type(timestamp).__name__}"
+
+
+def _check_encodable(field: str, text: str) -> str | None:
+    """A reason when ``text`` holds a lone surrogate: it would reach observations and files."""
+    at = lone_surrogate(text)
+    if at is None:
+        return None
+    return f"{field} holds a lone surrogate U+{ord(text[at]):04X} at {at} (not valid Unicode)"
 
 
 def _as_ids(provenance: Any) -> tuple[str, ...] | None:

