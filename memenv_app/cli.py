@@ -17,6 +17,9 @@ from importlib.metadata import entry_points
 
 from memenv.data.errors import DataFormatError, DatasetUnavailableError
 from memenv.errors import ServiceError
+from memenv.offline import hub_offline_defaults
+
+hub_offline_defaults()  # before any subcommand imports transformers: no Hub lookups
 
 SUBCOMMAND_MODULES = (
     "memenv_app.evaluation.cli",
