@@ -60,6 +60,16 @@ TINY = Tier1Config(
 )
 
 
+@pytest.fixture(autouse=True)
+def _keep_torch_threads():
+    """Backends built with ``num_threads`` change torch's global setting: restore it."""
+    import torch
+
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def tiny_build(tmp_path_factory) -> Path:
     return build_tier1(tmp_path_factory.mktemp("tier1") / "build", seed=0, config=TINY)
@@ -287,7 +297,7 @@ def test_backend_loads_the_build_and_generates(tiny_build):
     from agents.llm import SamplingParams
     from agents.llm.factory import make_backend
 
-    backend = make_backend(f"tier1:{tiny_build}")
+    backend = make_backend(f"tier1:{tiny_build}", num_threads=1)
     assert backend.name == "tier1"
     prompts = [render_manager_prompt(o) for o in _manager_observations(3)]
     params = SamplingParams(max_new_tokens=8, temperature=1.0, seed=0)
@@ -323,3 +333,23 @@ def test_cli_build_and_errors(tmp_path, capsys):
     (tmp_path / "junk" / "file.txt").write_text("x")
     assert main(["build", "--out", str(tmp_path / "junk"), "--steps", "1"]) == 2
     assert "not a tier-1 build" in capsys.readouterr().err
+
+
+def test_probe_rates_on_real_prompts(tiny_build):
+    from agents.llm.factory import make_backend
+    from agents.tier1.probe import manager_probe_prompts, probe_answers, probe_manager
+
+    items = manager_probe_prompts(12, seed=1)
+    assert items == manager_probe_prompts(12, seed=1)
+    assert all(item.prompt.endswith("\naction:") for item in items)
+    assert all(
+        (item.ideal_target is not None) == (item.ideal_op in ("UPDATE", "DELETE"))
+        and (item.ideal_target is None or item.ideal_target < item.shown)
+        for item in items
+    )
+    backend = make_backend(f"tier1:{tiny_build}", num_threads=1)
+    report = probe_manager(backend, n=12)
+    assert sum(report["ops"].values()) == 12 == sum(report["ideal_ops"].values())
+    assert 0 <= report["ideal_action_rate"] <= report["valid_rate"] <= report["well_formed_rate"]
+    answers = probe_answers(backend)
+    assert answers["prompts"] > 0 and 0 <= answers["short_answer_rate"] <= 1

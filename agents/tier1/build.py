@@ -151,6 +151,9 @@ def build_tier1(
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
         _build_into(tmp, config, seed, key, log)
+        tmp.chmod(0o755)  # mkdtemp makes it private; a cache folder is readable like any other
+        for path in tmp.iterdir():
+            path.chmod(0o644)
         if target.exists():
             shutil.rmtree(target)
         try:
