@@ -145,8 +145,13 @@ def build_tier1(
         if log:
             log(f"tier-1 model {key} already built: {target}")
         return target
-    if target.exists() and any(target.iterdir()) and not is_built(target):
-        raise FileExistsError(f"{target} exists and is not a tier-1 build; choose another --out")
+    if target.exists() and any(target.iterdir()):
+        if not is_built(target):
+            raise FileExistsError(
+                f"{target} exists and is not a tier-1 build; choose another --out"
+            )
+        if log:
+            log(f"{target} holds another tier-1 build: it will be replaced")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:

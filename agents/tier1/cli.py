@@ -54,8 +54,11 @@ def cmd_probe(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``tier1 build`` and ``tier1 probe`` to a parser's subcommands."""
     tier1 = subparsers.add_parser("tier1", help="the fast tier-1 policy model (build, probe)")
-    sub = tier1.add_subparsers(dest="tier1_command", required=True)
+    add_commands(tier1.add_subparsers(dest="tier1_command", required=True))
 
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """The ``build`` and ``probe`` subcommands."""
     build = sub.add_parser(
         "build", help="build (or find cached) the tier-1 model: corpus, tokenizer, pretraining"
     )
@@ -88,8 +91,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def main(argv: list[str] | None = None) -> int:
     """``python -m agents.tier1 build|probe ...`` until the console script carries it."""
     parser = argparse.ArgumentParser(prog="python -m agents.tier1")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["tier1", *(argv if argv is not None else sys.argv[1:])])
+    add_commands(parser.add_subparsers(dest="tier1_command", required=True))
+    args = parser.parse_args(argv)
     try:
         return args.func(args)
     except (ValueError, FileNotFoundError, FileExistsError) as exc:
