@@ -2,9 +2,10 @@
 
 Manager ids: every scripted memory system (random, noop, add-all, update-top, mem0, a-mem, zep,
 memoryos, and ideal-ops / oracle where the data has ideal operations) plays each episode of the
-split; an episode's score is its ``outcome_score`` (the graded ids' episode reward) or, for ids
-without one, its return. Answer ids: the model-free answerers answer each question. The table
-gives the mean in percent and a 95% percentile-bootstrap interval over episodes.
+split; an episode's score is its ``outcome_score`` (the graded ids' episode reward, shown in
+percent) or, for ids without one, its return (shown as it is). Answer ids: the model-free
+answerers answer each question (the reward, in percent). The table gives the mean and a 95%
+percentile-bootstrap interval over episodes (over questions when there are fewer than 5).
 """
 
 from __future__ import annotations
@@ -100,6 +101,10 @@ def reference_scores(
     else:
         raise ValueError(f"{env_id} is neither a MemoryManager nor an AnswerAgent environment")
     n = total if episodes is None else min(episodes, total)
+    # Episode outcomes and answer rewards are scores in [0, 1], shown in percent; an id without
+    # an outcome (the v0 manager ids) is scored by its return, shown as it is.
+    outcome = isinstance(env, AnswerAgentEnv) or env.reward_kind == "outcome"
+    scale = 100.0 if outcome else 1.0
     if n < 1:
         raise ValueError(f"--episodes must be positive, got {episodes}")
     out: dict[str, Any] = {
@@ -107,7 +112,7 @@ def reference_scores(
         "split": split,
         "episodes": n,
         "seed": seed,
-        "scale": "percent",
+        "scale": "percent" if outcome else "return",
         "policies": {},
     }
     for name in names:
@@ -124,8 +129,8 @@ def reference_scores(
         by_question = n < MIN_EPISODES_FOR_CI and len(per_question) > n
         lo, hi = bootstrap_ci(per_question if by_question else scores, seed)
         out["policies"][name] = {
-            "mean": 100 * float(np.mean(scores)),
-            "ci": [100 * lo, 100 * hi],
+            "mean": scale * float(np.mean(scores)),
+            "ci": [scale * lo, scale * hi],
             "ci_unit": "question" if by_question else "episode",
             "scores": [round(s, 6) for s in scores],
         }
@@ -140,7 +145,8 @@ def format_table(result: dict[str, Any]) -> str:
     rows = sorted(result["policies"].items(), key=lambda kv: -kv[1]["mean"])
     lines = [
         f"{result['env_id']}, split {result['split']}, {result['episodes']} episodes "
-        "(mean episode score in percent, 95% bootstrap interval over "
+        f"(mean episode {'score in percent' if result['scale'] == 'percent' else 'return'}, "
+        "95% bootstrap interval over "
         f"{rows[0][1].get('ci_unit', 'episode') if rows else 'episode'}s)",
         "",
         "| policy | mean | 95% interval |",
