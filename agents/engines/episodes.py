@@ -16,6 +16,7 @@ rollout stops (the model stopped calling tools, or ran out of tokens) are played
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -41,6 +42,26 @@ MANAGER_KEYS = (
     "retriever",
 )
 """``MemoryManagerEnv`` settings an engine's config may give."""
+_DATA: dict[str, list[Any]] = {}
+
+
+def conversations_for(settings: Mapping[str, Any]) -> list[Any]:
+    """The conversations the :data:`DATA_KEYS` of ``settings`` name (loaded once per process)."""
+    data = {k: settings[k] for k in DATA_KEYS if settings.get(k) is not None}
+    key = json.dumps(data, sort_keys=True, default=str)
+    if key not in _DATA:
+        from memenv.data.registry import load_conversations
+
+        _DATA[key] = load_conversations(
+            data.get("dataset", "synth"),
+            data_path=data.get("data_path"),
+            split=data.get("split", "train"),
+            include_adversarial=bool(data.get("include_adversarial", False)),
+            synth_kwargs=data.get("synth_kwargs"),
+        )
+    return _DATA[key]
+
+
 ROW_FIELDS = ("conversation", "start_fact", "max_facts", "prefix_policy")
 
 

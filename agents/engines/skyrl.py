@@ -33,6 +33,7 @@ from agents.engines.episodes import (
     EpisodeSpec,
     ManagerEpisode,
     SharedStates,
+    conversations_for,
     turn_messages,
 )
 from agents.prompts import answer_messages_from_observation
@@ -43,7 +44,6 @@ MANAGER_ENV = "memenv_manager"
 ANSWER_ENV = "memenv_answer"
 ANSWER_KEYS = ("memories_per_speaker", "reward", "retriever")
 
-_DATA: dict[str, list[Conversation]] = {}
 _STATES: dict[str, SharedStates] = {}
 _BANKS: dict[str, dict[str, Any]] = {}
 
@@ -64,18 +64,7 @@ def _plain(config: Any) -> dict[str, Any]:
 
 def _conversations(config: Mapping[str, Any]) -> tuple[str, list[Conversation]]:
     data = {k: config[k] for k in DATA_KEYS if config.get(k) is not None}
-    key = json.dumps(data, sort_keys=True, default=str)
-    if key not in _DATA:
-        from memenv.data.registry import load_conversations
-
-        _DATA[key] = load_conversations(
-            data.get("dataset", "synth"),
-            data_path=data.get("data_path"),
-            split=data.get("split", "train"),
-            include_adversarial=bool(data.get("include_adversarial", False)),
-            synth_kwargs=data.get("synth_kwargs"),
-        )
-    return key, _DATA[key]
+    return json.dumps(data, sort_keys=True, default=str), conversations_for(config)
 
 
 def _episode_fields(extras: Mapping[str, Any]) -> dict[str, Any]:

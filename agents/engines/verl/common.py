@@ -6,14 +6,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from agents.engines.episodes import DATA_KEYS, MANAGER_KEYS
-from memenv.data.records import Conversation
+from agents.engines.episodes import DATA_KEYS, MANAGER_KEYS, conversations_for
 from memenv.envs import AnswerAgentEnv, MemoryManagerEnv
 
 ANSWER_KEYS = ("memories_per_speaker", "retriever")
 DEFAULTS = {"dataset": "synth", "split": "train", "terminal_reward": True}
 
-_DATA: dict[str, list[Conversation]] = {}
 _ANSWER_ENVS: dict[str, AnswerAgentEnv] = {}
 
 
@@ -42,22 +40,6 @@ def env_settings(config: Mapping[str, Any] | None, answer: bool = False) -> dict
     settings = {k: v for k, v in DEFAULTS.items() if k in allowed}
     settings.update({k: v for k, v in config.items() if v is not None})
     return settings
-
-
-def conversations_for(settings: Mapping[str, Any]) -> list[Conversation]:
-    data = {k: settings[k] for k in DATA_KEYS if settings.get(k) is not None}
-    key = json.dumps(data, sort_keys=True, default=str)
-    if key not in _DATA:
-        from memenv.data.registry import load_conversations
-
-        _DATA[key] = load_conversations(
-            data.get("dataset", "synth"),
-            data_path=data.get("data_path"),
-            split=data.get("split", "train"),
-            include_adversarial=bool(data.get("include_adversarial", False)),
-            synth_kwargs=data.get("synth_kwargs"),
-        )
-    return _DATA[key]
 
 
 def make_manager_env(settings: Mapping[str, Any]) -> MemoryManagerEnv:
