@@ -29,7 +29,8 @@ def dataset_stats(conversations: Iterable[Conversation]) -> dict[str, Any]:
     splits = dict.fromkeys(("train", "val", "test"), 0)
     for conv in convs:
         if conv.dataset in SPLIT_DATASETS:
-            n = sum(1 for qa in conv.qa if qa.category != ADVERSARIAL)
+            locomo = conv.dataset in LOCOMO_SCHEMA  # elsewhere category 5 is not adversarial
+            n = sum(1 for qa in conv.qa if not locomo or qa.category != ADVERSARIAL)
             splits[split_of(conv.id, conv.dataset)] += n
     report = evidence_report(c for c in convs if c.dataset in LOCOMO_SCHEMA)
     return {

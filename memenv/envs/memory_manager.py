@@ -19,13 +19,12 @@ from memenv.envs.question_memory import (
     top_memory_answer,
 )
 from memenv.memory import BankSnapshot, MemoryBank, MemoryEntry, OpResult
-from memenv.metrics import score_answer
+from memenv.metrics import check_metric, check_reward, score_answer
 from memenv.parsing import ParsedOp, parse_manager_output
 from memenv.prompts import manager_prompt, memories_json
 from memenv.spaces import UnicodeText
 
 REWARDS = ("recall", "answer", "none")
-ANSWER_METRICS = ("em", "f1", "f1_mem0", "bleu1")
 MAX_TEXT = 4000
 MAX_PROMPT = 200_000
 
@@ -103,7 +102,8 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
       fact's dia_ids, the mean fraction of their evidence turns found in the provenance of the
       ``answer_top_k`` memories per speaker retrieved for the question, after the operation;
     - ``"answer"`` (the paper's outcome reward): a frozen ``answer_fn`` answers those questions
-      from the same retrieved memories; the reward is the mean ``reward_metric`` (EM by default);
+      from the same retrieved memories; the reward is the mean ``reward_metric`` (EM by default;
+      any name of :data:`memenv.metrics.METRICS`, scored by the rules of the question's dataset);
     - ``"none"``: always 0 (for building banks fast).
 
     Facts linked to no question give 0. With ``terminal_reward=True`` the last step also gets the
@@ -167,10 +167,7 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
     ):
         if reward not in REWARDS:
             raise ValueError(f"reward must be one of {REWARDS}, got {reward!r}")
-        if reward_metric not in ANSWER_METRICS:
-            raise ValueError(
-                f"reward_metric must be one of {ANSWER_METRICS}, got {reward_metric!r}"
-            )
+        check_metric(reward_metric, "reward_metric")
         if not isinstance(top_k, int) or top_k < 1:
             raise ValueError(f"top_k must be a positive int, got {top_k!r}")
         if not isinstance(answer_top_k, int) or answer_top_k < 1:
@@ -190,6 +187,9 @@ class MemoryManagerEnv(gym.Env[dict[str, str], Any]):
         self.conversations: list[Conversation] = list(conversations)
         if not self.conversations:
             raise ValueError("MemoryManagerEnv needs at least one conversation")
+        if reward == "answer":
+            questions = (qa for c in self.conversations for qa in c.qa)
+            check_reward(reward_metric, questions, "reward_metric")
         self.fact_source = fact_source
         self.reward_kind = reward
         self.reward_metric = reward_metric

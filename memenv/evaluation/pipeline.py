@@ -34,6 +34,7 @@ from memenv.evaluation.results import (
     results_markdown,
     summarize,
 )
+from memenv.metrics import METRICS, question_buckets
 
 CACHE_VERSION = 1
 RowCallback = Callable[[dict[str, Any]], None]
@@ -424,12 +425,13 @@ def run_eval(config: EvalConfig, *, on_row: RowCallback | None = None) -> dict[s
                     "id": qa.id,
                     "conversation": info["conversation_id"],
                     "category": qa.category,
+                    "buckets": list(question_buckets(qa)),
                     "question": qa.question,
                     "gold": qa.answer,
                     "prediction": answer,
                     "selected": info["selected_ids"],
                     "selected_memory_ids": [env.shown[j].id for j in info["selected_ids"]],
-                    **{k: info["scores"][k] for k in ("f1", "f1_mem0", "bleu1", "em")},
+                    **{k: info["scores"][k] for k in METRICS},
                     "evidence_recall": info["evidence_recall"],
                 }
                 if len(raw) == len(chunk):
@@ -438,8 +440,8 @@ def run_eval(config: EvalConfig, *, on_row: RowCallback | None = None) -> dict[s
                 rows.append(row)
             if judge is not None:
                 t_judge = time.perf_counter()
-                verdicts = judge.judge_batch(
-                    [(r["question"], r["gold"], r["prediction"]) for r in rows]
+                verdicts = judge.judge_qa_batch(
+                    [(qa, r["prediction"]) for qa, r in zip(chunk, rows, strict=True)]
                 )
                 for r, ok in zip(rows, verdicts, strict=True):
                     r["judge"] = float(ok)
