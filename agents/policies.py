@@ -21,7 +21,7 @@ from agents.prompts import (
     judge_messages_for,
     manager_messages_from_observation,
 )
-from memenv.data.records import Conversation, Fact
+from memenv.data.records import QA, Conversation, Fact
 from memenv.envs.fact_sources import fact_from_turn
 from memenv.memory import MemoryEntry
 from memenv.parsing import parse_answer_output
@@ -188,10 +188,10 @@ class LLMJudge:
     def judge(self, question: str, gold: str, answer: str, rule: str = "generous") -> bool:
         return self.judge_batch([(question, gold, answer, rule)])[0]
 
-    def judge_qa(self, qa: Any, answer: str) -> bool:
+    def judge_qa(self, qa: QA, answer: str) -> bool:
         return self.judge_qa_batch([(qa, answer)])[0]
 
-    def judge_qa_batch(self, items: Sequence[tuple[Any, str]]) -> list[bool]:
+    def judge_qa_batch(self, items: Sequence[tuple[QA, str]]) -> list[bool]:
         """Verdicts for ``(qa, answer)`` pairs, each under its question's rule."""
         return self._verdicts([judge_messages_for(qa, answer) for qa, answer in items])
 
