@@ -223,3 +223,10 @@ def test_eval_on_longmemeval_reports_types_and_abstention(tmp_path) -> None:
     text = (tmp_path / "run" / "results.md").read_text("utf-8")
     assert "5 knowledge-update" in text and "| abstention | 2 |" in text
     assert "single-hop" not in text  # no LoCoMo category names on another dataset
+
+
+def test_data_stats_name_longmemeval_types() -> None:
+    from memenv.data.stats import dataset_stats, format_stats
+
+    text = format_stats(dataset_stats(load_longmemeval(fixture_path(LME))))
+    assert "category 5 (knowledge-update)" in text and "single-hop" not in text
