@@ -18,9 +18,10 @@ from agents.prompts import (
     answer_messages_from_observation,
     extraction_messages,
     judge_messages,
+    judge_messages_for,
     manager_messages_from_observation,
 )
-from memenv.data.records import Conversation, Fact
+from memenv.data.records import QA, Conversation, Fact
 from memenv.envs.fact_sources import fact_from_turn
 from memenv.memory import MemoryEntry
 from memenv.parsing import parse_answer_output
@@ -170,7 +171,13 @@ class LLMExtractor:
 
 
 class LLMJudge:
-    """LLM-as-a-judge: ``judge(question, gold, answer) -> bool`` (unreadable output: False)."""
+    """LLM-as-a-judge (unreadable output: False).
+
+    ``judge_qa(qa, answer)`` grades an answer to a QA record with the rules of its dataset and
+    question type (:func:`agents.prompts.judge_rule`: Mem0's generous judge for LoCoMo, the
+    per-type rules of LongMemEval's judge, ...); ``judge(question, gold, answer, rule)`` grades
+    loose strings (default rule: the generous LoCoMo/Mem0 judge).
+    """
 
     def __init__(self, backend: LLMBackend, params: SamplingParams | None = None):
         self.backend = backend
@@ -178,11 +185,21 @@ class LLMJudge:
         self.unparsed = 0
         """How many judge outputs named neither label (counted as WRONG)."""
 
-    def judge(self, question: str, gold: str, answer: str) -> bool:
-        return self.judge_batch([(question, gold, answer)])[0]
+    def judge(self, question: str, gold: str, answer: str, rule: str = "generous") -> bool:
+        return self.judge_batch([(question, gold, answer, rule)])[0]
 
-    def judge_batch(self, items: Sequence[tuple[str, str, str]]) -> list[bool]:
-        prompts = [judge_messages(q, g, a) for q, g, a in items]
+    def judge_qa(self, qa: QA, answer: str) -> bool:
+        return self.judge_qa_batch([(qa, answer)])[0]
+
+    def judge_qa_batch(self, items: Sequence[tuple[QA, str]]) -> list[bool]:
+        """Verdicts for ``(qa, answer)`` pairs, each under its question's rule."""
+        return self._verdicts([judge_messages_for(qa, answer) for qa, answer in items])
+
+    def judge_batch(self, items: Sequence[tuple[str, ...]]) -> list[bool]:
+        """Verdicts for ``(question, gold, answer)`` or ``(question, gold, answer, rule)``."""
+        return self._verdicts([judge_messages(*item) for item in items])
+
+    def _verdicts(self, prompts: list[list[Message]]) -> list[bool]:
         verdicts = []
         for completion in self.backend.generate(prompts, self.params):
             label = parse_judge_label(completion.text)

@@ -13,11 +13,14 @@ from pathlib import Path
 def longmemeval_items() -> list[dict]:
     """Four LongMemEval items covering the cases the loader distinguishes.
 
-    - ``lme-u1`` single-session-user: evidence marked on user turn D2:1; dates with weekday;
-    - ``lme-a2`` single-session-assistant: evidence marked on assistant turn D1:2;
-    - ``lme-m3`` multi-session: int answer 3, no ``has_answer`` marks, so evidence falls back to
-      every turn of the two answer sessions (D1:*, D3:*); one unparseable haystack date;
-    - ``lme-k4_abs`` knowledge-update abstention question (category 7).
+    - ``lme-u1`` single-session-user: evidence marked on user turn D2:1 of an answer session (an
+      official retrieval target); dates with weekday;
+    - ``lme-a2`` single-session-assistant: evidence marked on assistant turn D1:2 (not an
+      official target: only in the wide evidence);
+    - ``lme-m3`` multi-session: int answer 3, no ``has_answer`` marks, so no official target and
+      the wide evidence falls back to every turn of the two answer sessions (D1:*, D3:*); one
+      unparseable haystack date;
+    - ``lme-k4_abs`` knowledge-update abstention question (category 5, abstention flag).
     """
     return [
         {
@@ -124,7 +127,8 @@ def longmemeval_items() -> list[dict]:
 def msc_lines() -> list[dict]:
     """Three MSC-Self-Instruct conversations (previous_dialogs + current dialog).
 
-    - line 0: gaps 7 days then 4 hours, ``metadata`` and ``init_personas`` keys (ignored);
+    - line 0: gaps 7 days then 4 hours, ``metadata`` and ``init_personas`` keys (kept in
+      ``Conversation.metadata``);
     - line 1: gaps 2 weeks then 1 month; non-ASCII personas and text;
     - line 2: first gap missing (no time_num / time_unit), second 3 days.
     """

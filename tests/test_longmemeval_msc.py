@@ -50,15 +50,19 @@ def test_lme_sessions_turns_and_dia_ids(lme):
     assert len(conv.turns) == 7
 
 
-def test_lme_evidence_from_has_answer(lme):
+def test_lme_evidence_is_the_official_retrieval_targets(lme):
+    # user turns marked has_answer inside sessions whose id contains "answer"
     assert lme["lme-u1"].qa[0].evidence == ("D2:1",)
-    assert lme["lme-a2"].qa[0].evidence == ("D1:2",)  # an assistant turn
     assert lme["lme-u1"].qa[0].raw_evidence == ("answer_u1",)
+    # an assistant-side mark is not a target; it stays in the wide evidence
+    assert lme["lme-a2"].qa[0].evidence == ()
+    assert lme["lme-a2"].qa[0].wide_evidence == ("D1:2",)
 
 
-def test_lme_evidence_fallback_to_answer_sessions(lme):
+def test_lme_wide_evidence_falls_back_to_answer_sessions(lme):
     qa = lme["lme-m3"].qa[0]
-    assert qa.evidence == ("D1:1", "D1:2", "D3:1", "D3:2", "D3:3")
+    assert qa.evidence == ()
+    assert qa.wide_evidence == ("D1:1", "D1:2", "D3:1", "D3:2", "D3:3")
     assert qa.raw_evidence == ("answer_m3_1", "answer_m3_2")
 
 
@@ -76,8 +80,11 @@ def test_lme_categories_and_abstention(lme):
         "single-session-user",
     )
     assert lme["lme-m3"].qa[0].category == 4
+    assert not any(lme[i].qa[0].abstention for i in ("lme-u1", "lme-a2", "lme-m3"))
     abstention = lme["lme-k4_abs"].qa[0]
-    assert (abstention.category, abstention.category_name) == (7, "abstention")
+    # an abstention question keeps its question type; abstention is a flag
+    assert (abstention.category, abstention.category_name) == (5, "knowledge-update")
+    assert abstention.abstention and abstention.dataset == "longmemeval"
     assert abstention.evidence == () and abstention.raw_evidence == ()
 
 

@@ -1,4 +1,7 @@
-"""Tests for memenv.metrics: hand-computed values for every rule, BLEU-1 against NLTK."""
+"""Tests for memenv.metrics: hand-computed values for every rule, BLEU-1 against NLTK.
+
+The comparison with the official scores on the shared reference fixture is in
+tests/test_metrics_reference.py."""
 
 from __future__ import annotations
 
@@ -6,29 +9,46 @@ import math
 import random
 
 import pytest
+from nltk.tokenize import NLTKWordTokenizer
 from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
 from memenv.data.records import QA
 from memenv.metrics import (
-    ADVERSARIAL_GOLD,
     METRICS,
+    REGISTRY,
     aggregate,
     bleu1,
+    bucket_label,
+    check_metric,
+    check_reward,
+    em_locomo,
+    em_mem0,
     exact_match,
     f1_locomo,
     f1_mem0,
     f1_tokens,
     format_table,
     locomo_tokens,
+    metric_defined,
     normalize_locomo,
+    question_buckets,
     score_answer,
     score_texts,
     simple_tokenize,
+    treebank_tokens,
 )
 
 
-def _qa(answer: str, category: int) -> QA:
-    return QA(id="c/q0", question="?", answer=answer, evidence=(), category=category)
+def _qa(answer: str, category: int, dataset: str = "locomo", **kw) -> QA:
+    return QA(
+        id="c/q0",
+        question="?",
+        answer=answer,
+        evidence=(),
+        category=category,
+        dataset=dataset,
+        **kw,
+    )
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -56,9 +76,30 @@ def test_normalize_locomo(text: str, expected: str) -> None:
     assert normalize_locomo(text) == expected
 
 
+def test_article_rule_uses_regex_word_boundaries() -> None:
+    # LoCoMo removes articles with the third-party `regex` module: a combining mark is a word
+    # character there (so "the\u0301" is not the word "the"), a superscript digit is not (so
+    # "the\u00b2" starts with the word "the"); the standard `re` module says the opposite.
+    assert normalize_locomo("toge\u0301the\u0301r the\u0301") == "toge\u0301the\u0301r the\u0301"
+    assert normalize_locomo("the\u00b2") == "\u00b2"
+    # the issue's example: LoCoMo's own script gives 0.5 (not 0.444)
+    pred, gold = "To move\u0301 in toge\u0301the\u0301r", "To move in together"
+    assert f1_locomo(pred, gold, 4) == pytest.approx(0.5)
+
+
 def test_locomo_tokens_are_stemmed() -> None:
     # Porter: running -> run, runs -> run, hiking -> hike, paris -> pari
     assert locomo_tokens("Running runs, hiking in Paris") == ("run", "run", "hike", "in", "pari")
+
+
+def test_treebank_tokens() -> None:
+    # a final period, "$", "n't", "'s" and brackets are tokens of their own; lower-cased
+    assert treebank_tokens("7 May 2023.") == ("7", "may", "2023", ".")
+    assert treebank_tokens("$100") == ("$", "100")
+    assert treebank_tokens("She didn't (really) go to Anna's") == (
+        "she", "did", "n't", "(", "really", ")", "go", "to", "anna", "'s",
+    )  # fmt: skip
+    assert treebank_tokens("") == ()
 
 
 def test_simple_tokenize() -> None:
@@ -154,6 +195,23 @@ def test_category5_phrases(pred: str, expected: float) -> None:
 # --------------------------------------------------------------------------- EM and Mem0 F1
 
 
+def test_em_locomo_compares_token_sets() -> None:
+    assert em_locomo("2023 May 7", "7 May 2023") == 1.0  # order ignored
+    assert em_locomo("May May 7 2023", "7 May 2023") == 1.0  # repetition ignored
+    assert em_locomo("The tower.", "tower") == 1.0
+    assert em_locomo("towers", "tower") == 0.0  # no stemming
+    assert em_locomo("", "the") == 1.0  # both normalise to the empty set
+    assert em_locomo("Paris", "Paris France") == 0.0
+
+
+def test_em_mem0_is_case_insensitive_equality() -> None:
+    assert em_mem0("  Paris ", "paris") == 1.0
+    assert em_mem0("7 May 2023.", "7 May 2023") == 0.0  # punctuation counts
+    assert em_mem0("", "") == 0.0  # an empty side scores 0
+    assert em_mem0(" ", " ") == 1.0  # not empty: both strip to ""
+    assert em_mem0("2023 May 7", "7 May 2023") == 0.0
+
+
 def test_exact_match() -> None:
     assert exact_match("The Eiffel Tower.", "eiffel tower") == 1.0
     assert exact_match("Eiffel, Tower", "eiffel tower") == 1.0
@@ -178,6 +236,13 @@ def test_f1_mem0() -> None:
 
 
 # --------------------------------------------------------------------------- BLEU-1
+
+
+def test_bleu1_uses_treebank_tokens() -> None:
+    # Mem0: "7 may 2023 ." (4 tokens) vs "7 may 2023": p1 = 3/4, BP = 1 (c > r)
+    assert bleu1("7 May 2023.", "7 May 2023") == pytest.approx(0.75)
+    # "100 dollars" vs "$ 100": one match of 2, c = r: 0.5
+    assert bleu1("100 dollars", "$100") == pytest.approx(0.5)
 
 
 def test_bleu1_hand_values() -> None:
@@ -233,9 +298,13 @@ BLEU_PAIRS: list[tuple[str, str]] = [
 
 
 def _nltk_bleu1(pred: str, gold: str) -> float:
+    """Mem0's calculate_bleu_scores for one line (word_tokenize without sentence splitting)."""
+    if not pred or not gold:
+        return 0.0
+    tok = NLTKWordTokenizer()
     return sentence_bleu(
-        [list(simple_tokenize(gold))],
-        list(simple_tokenize(pred)),
+        [tok.tokenize(gold.strip().lower())],
+        tok.tokenize(pred.strip().lower()),
         weights=(1, 0, 0, 0),
         smoothing_function=SmoothingFunction().method1,
     )
@@ -248,7 +317,7 @@ def test_bleu1_equals_nltk(pred: str, gold: str) -> None:
 
 def test_bleu1_equals_nltk_random() -> None:
     rng = random.Random(0)
-    vocab = ["a", "b", "c", "d", "e", "the", "cat", "x."]
+    vocab = ["a", "b", "c", "d", "e", "the", "cat", "x.", "$5", "don't", "(a)", "A"]
     for _ in range(300):
         pred = " ".join(rng.choices(vocab, k=rng.randint(0, 9)))
         gold = " ".join(rng.choices(vocab, k=rng.randint(0, 9)))
@@ -266,40 +335,84 @@ def test_bleu_pairs_cover_edge_cases() -> None:
 
 def test_score_answer_keys_and_values() -> None:
     scores = score_answer("The Eiffel Tower.", _qa("Eiffel Tower", 4))
-    assert tuple(scores) == METRICS
-    assert scores["f1"] == 1.0 and scores["em"] == 1.0
+    assert tuple(scores) == METRICS == tuple(REGISTRY)
+    assert scores["f1"] == 1.0 and scores["em"] == 1.0 and scores["em_locomo"] == 1.0
     # f1_mem0: {the, eiffel, tower} vs {eiffel, tower}: P=2/3, R=1 -> 0.8
     assert scores["f1_mem0"] == pytest.approx(0.8)
-    # bleu1: c=3 > r=2, BP=1, p1=2/3
-    assert scores["bleu1"] == pytest.approx(2 / 3)
+    # bleu1: [the, eiffel, tower, .] vs [eiffel, tower]: c=4 > r=2, BP=1, p1=2/4
+    assert scores["bleu1"] == pytest.approx(0.5)
+    assert scores["em_mem0"] == 0.0
 
 
-def test_score_answer_category5_fallback_gold() -> None:
-    qa = _qa("", 5)
-    good = score_answer("Not mentioned in the conversation", qa)
-    assert good == {"f1": 1.0, "f1_mem0": 1.0, "bleu1": 1.0, "em": 1.0}
-    assert score_answer("Paris", qa) == {"f1": 0.0, "f1_mem0": 0.0, "bleu1": 0.0, "em": 0.0}
-    # "not mentioned" vs ADVERSARIAL_GOLD (5 tokens): f1_mem0 P=1, R=2/5 -> 4/7; BLEU c=2, r=5
-    # p1=1, BP=exp(1-5/2)
-    short = score_answer("not mentioned", qa)
-    assert short["f1"] == 1.0 and short["em"] == 0.0
-    assert short["f1_mem0"] == pytest.approx(4 / 7)
-    assert short["bleu1"] == pytest.approx(math.exp(-1.5))
-    assert score_texts("x", "  ", 5) == score_texts("x", ADVERSARIAL_GOLD, 5)
+@pytest.mark.parametrize("gold", ["", "Paris", "No"])
+def test_score_answer_category5_refusal_rule_and_mem0_excluded(gold: str) -> None:
+    # whatever the item carries (no answer, or an answer next to adversarial_answer), category 5
+    # is scored by LoCoMo's refusal rule, and Mem0's metrics exclude it, as Mem0 does
+    qa = _qa(gold, 5, adversarial_answer="Yes")
+    refusal = {"f1": 1.0, "em": 1.0, "em_locomo": 1.0}
+    none = {"f1_mem0": None, "bleu1": None, "em_mem0": None}
+    assert score_answer("Not mentioned in the conversation", qa) == {**refusal, **none}
+    assert score_answer("No information available.", qa) == {**refusal, **none}
+    wrong = {"f1": 0.0, "em": 0.0, "em_locomo": 0.0, **none}
+    assert score_answer(gold or "Paris", qa) == wrong
+    assert score_answer("Yes", qa) == wrong
 
 
-def test_score_answer_category5_with_gold() -> None:
-    # f1 follows the adversarial rule; the other metrics use the non-empty gold
-    scores = score_answer("Paris", _qa("Paris", 5))
-    assert scores == {"f1": 0.0, "f1_mem0": 1.0, "bleu1": 1.0, "em": 1.0}
-
-
-def test_score_texts_category_rules_only_in_f1() -> None:
+def test_score_texts_category_rules() -> None:
     scores = score_texts("psychology", "Psychology; counseling", 3)
     assert scores["f1"] == 1.0
-    assert scores["em"] == 0.0  # EM against the full gold
+    assert scores["em_locomo"] == 1.0  # LoCoMo's script cuts the gold at ';' before scoring
+    assert scores["em"] == 0.0  # the project's EM: against the full gold
     # f1_mem0: "psychology;" keeps its ';' -> {psychology;, counseling}: no common token
     assert scores["f1_mem0"] == 0.0
+    # category 1 splits on commas in f1 only
+    assert score_texts("chess", "hiking, chess", 1)["f1"] == pytest.approx(0.5)
+    assert score_texts("chess", "hiking, chess", 1)["em_locomo"] == 0.0
+
+
+def test_plain_rules_for_longmemeval_and_msc() -> None:
+    # LongMemEval's knowledge-update questions are category 5 there, not adversarial
+    for dataset in ("longmemeval", "msc"):
+        assert score_texts("25:50", "25:50", 5, dataset) == dict.fromkeys(METRICS, 1.0)
+        refusal = score_texts("Not mentioned in the conversation", "25:50", 5, dataset)
+        assert refusal["f1"] == 0.0 and refusal["em"] == 0.0
+        # no comma split for category 1: [hike, chess] vs [hike, chess] -> 1
+        assert score_texts("hiking and chess", "hiking, chess", 1, dataset)["f1"] == 1.0
+    assert score_texts("hiking and chess", "hiking, chess", 1, "locomo")["f1"] == pytest.approx(
+        2 / 3
+    )
+    with pytest.raises(ValueError, match="no scoring rules for dataset 'nope'"):
+        score_texts("a", "a", 1, "nope")
+
+
+def test_score_answer_follows_the_questions_dataset() -> None:
+    assert score_answer("25:50", _qa("25:50", 5, "longmemeval"))["f1"] == 1.0
+    assert score_answer("25:50", _qa("25:50", 5, "locomo"))["f1"] == 0.0
+    assert score_answer("25:50", _qa("25:50", 5, "synth"))["f1"] == 0.0
+
+
+def test_metric_checks() -> None:
+    assert check_metric("bleu1").source.startswith("mem0ai/mem0")
+    with pytest.raises(ValueError, match="reward must be one of"):
+        check_metric("rouge", "reward")
+    cat5, cat4 = _qa("", 5), _qa("x", 4)
+    assert metric_defined("f1", cat5) and not metric_defined("bleu1", cat5)
+    assert metric_defined("bleu1", _qa("x", 5, "longmemeval"))
+    check_reward("bleu1", [cat4])
+    check_reward("em", [cat4, cat5])
+    with pytest.raises(ValueError, match="Mem0 metric.*category-5"):
+        check_reward("f1_mem0", [cat4, cat5])
+
+
+def test_question_buckets_and_labels() -> None:
+    assert question_buckets(_qa("x", 4)) == ("4",)
+    lme = _qa("x", 6, "longmemeval", abstention=True, category_name="temporal-reasoning")
+    assert question_buckets(lme) == ("6", "abstention")
+    assert bucket_label("locomo", "1") == "1 single-hop / LoCoMo multi-hop"
+    assert bucket_label("synth", "4") == "4 open-domain / LoCoMo single-hop"
+    assert bucket_label("longmemeval", "5") == "5 knowledge-update"
+    assert bucket_label("longmemeval", "abstention") == "abstention"
+    assert bucket_label("msc", "1") == "1 self-instruct"
 
 
 # --------------------------------------------------------------------------- aggregation
@@ -364,6 +477,18 @@ def test_aggregate_accepts_score_answer_rows() -> None:
     summary = aggregate(rows)
     assert tuple(summary["overall"]) == ("n", *METRICS)
     assert summary["overall"]["f1"] == 1.0
+    # the Mem0 metrics are None on category 5: averaged over the other question only
+    assert summary["overall"]["bleu1"] == 1.0 and summary["by_category"]["5"]["bleu1"] is None
+
+
+def test_aggregate_buckets() -> None:
+    # an abstention question counts in its type's bucket and in "abstention", once overall
+    rows = [(("6", "abstention"), {"f1": 1.0}), (6, {"f1": 0.0}), (("1",), {"f1": 0.5})]
+    summary = aggregate(rows)
+    assert list(summary["by_category"]) == ["1", "6", "abstention"]
+    assert summary["by_category"]["6"] == {"n": 2, "f1": 0.5}
+    assert summary["by_category"]["abstention"] == {"n": 1, "f1": 1.0}
+    assert summary["overall"] == {"n": 3, "f1": 0.5}
 
 
 def test_format_table() -> None:

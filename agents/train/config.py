@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from memenv.metrics import JUDGE, METRICS
+
 PRESET_DIR = Path(__file__).parent / "presets"
 ALGORITHMS = ("grpo", "ppo", "sft")
 AGENTS = ("answer", "manager")
@@ -95,8 +97,9 @@ class DataConfig:
 class RewardConfig:
     metric: str = _f(
         "em",
-        "Outcome metric. Answer agent: 'em', 'f1', 'bleu1' or 'judge'. Manager: 'em' or 'f1' of "
-        "the frozen answerer on the linked questions, or 'recall' (evidence recall).",
+        f"Outcome metric. Answer agent: a name of memenv.metrics.METRICS ({', '.join(METRICS)}) "
+        f"or '{JUDGE}'. Manager: a METRICS name scored on the frozen answerer's answers to the "
+        "linked questions, or 'recall' (evidence recall).",
     )
     outcome_weight: float = _f(1.0, "Weight of the outcome metric.")
     f1_weight: float = _f(0.0, "Answer agent: extra weight on token F1 (dense shaping).")
@@ -196,8 +199,8 @@ class RunConfig:
             raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {self.algorithm!r}")
         if self.data.agent not in AGENTS:
             raise ValueError(f"data.agent must be one of {AGENTS}, got {self.data.agent!r}")
-        answer_metrics = ("em", "f1", "bleu1", "judge")
-        manager_metrics = ("em", "f1", "recall")
+        answer_metrics = (*METRICS, JUDGE)
+        manager_metrics = (*METRICS, "recall")
         allowed = answer_metrics if self.data.agent == "answer" else manager_metrics
         if self.reward.metric not in allowed:
             raise ValueError(

@@ -234,20 +234,19 @@ class AnswerTask(Task):
         return rows
 
     def score(self, rows: Sequence[TrainRow], texts: Sequence[str]) -> list[dict[str, Any]]:
-        results = []
+        results, questions = [], []
         for row, text in zip(rows, texts, strict=True):
             env = self.envs[row.split]
             env.reset(options={"question": row.meta["env_index"]})
             _, _, _, _, info = env.step(text)
             results.append(info)
+            questions.append(env.qa)
         verdicts: list[bool | None] = [None] * len(results)
         if self.judge is not None:
+            # The judge sees the QA record: its question, gold and dataset rules.
             verdicts = list(
-                self.judge.judge_batch(
-                    [
-                        (r.meta.get("question", ""), i["gold"], i["answer"])
-                        for r, i in zip(rows, results, strict=True)
-                    ]
+                self.judge.judge_qa_batch(
+                    [(qa, i["answer"]) for qa, i in zip(questions, results, strict=True)]
                 )
             )
         return [
@@ -339,7 +338,7 @@ class ManagerTask(Task):
             conversations=conversations,
             fact_source=self._fact_source(system),
             reward="recall" if reward.metric == "recall" else "answer",
-            reward_metric="f1" if reward.metric == "f1" else "em",
+            reward_metric="em" if reward.metric == "recall" else reward.metric,
             answer_fn=None if reward.metric == "recall" else self._answer_fn(),
             top_k=data.top_k,
             memories_per_speaker=data.memories_per_speaker,

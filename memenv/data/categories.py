@@ -38,3 +38,17 @@ def category_name(cat: int, view: str = "paper") -> str:
     except KeyError:
         raise ValueError(f"unknown category view {view!r}; valid views: {sorted(VIEWS)}") from None
     return names.get(cat, f"category {cat}")
+
+
+def dataset_category_names(dataset: str) -> dict[int, str]:
+    """Category number -> name for a dataset with its own categories (LongMemEval's question
+    types, MSC's single "self-instruct"); LoCoMo-schema data: the release's names."""
+    if dataset == "longmemeval":
+        from memenv.data.longmemeval import LONGMEMEVAL_CATEGORIES
+
+        return {number: name for name, number in LONGMEMEVAL_CATEGORIES.items()}
+    if dataset == "msc":
+        from memenv.data.msc import CATEGORY, CATEGORY_NAME
+
+        return {CATEGORY: CATEGORY_NAME}
+    return dict(LOCOMO_NAMES)

@@ -2,18 +2,24 @@
 
 The file is a JSON list of items; each item becomes ONE :class:`Conversation` between ``"user"``
 and ``"assistant"`` (id = ``question_id``, dataset ``"longmemeval"``) holding the item's haystack
-and its single question:
+and its single question. Every field of the item is kept:
 
-- sessions keep the file's order and are numbered 1..n; ``date_str`` is the haystack date
-  verbatim (``"2023/05/30 (Tue) 23:40"``) and ``date_time`` its parse (``None`` if unparseable);
-- turn ``t`` of session ``s`` gets dia_id ``D{s}:{t}`` (both 1-based) and its role as speaker;
+- sessions keep the file's order and are numbered 1..n; ``source_id`` is the item's
+  ``haystack_session_ids`` entry, ``date_str`` the haystack date verbatim
+  (``"2023/05/30 (Tue) 23:40"``) and ``date_time`` its parse (``None`` if unparseable);
+- turn ``t`` of session ``s`` gets dia_id ``D{s}:{t}`` (both 1-based), its role as speaker, its
+  content as text and its ``has_answer`` mark (``None`` when absent);
 - the QA: id = question_id, the answer as a string (an int such as 3 becomes ``"3"``), the
-  ``question_date`` string, category from :data:`LONGMEMEVAL_CATEGORIES` and category_name the
-  question_type. Abstention items (ids ending in ``_abs``) get category 7 and category_name
-  ``"abstention"`` whatever their question_type;
-- evidence: the dia_ids of the turns marked ``has_answer: true``. When an item marks none, it is
-  every turn of the sessions named in ``answer_session_ids`` (ids absent from the haystack are
-  skipped). ``raw_evidence`` is ``answer_session_ids`` verbatim;
+  ``question_date`` string, dataset ``"longmemeval"``, category from
+  :data:`LONGMEMEVAL_CATEGORIES` and category_name the question_type, for every item.
+  Abstention items (``_abs`` in the id, LongMemEval's own test) keep their question_type and
+  get ``abstention=True``; LongMemEval scores them in their type's bucket and in a separate
+  abstention bucket;
+- evidence: LongMemEval's official retrieval targets, the USER turns marked
+  ``has_answer: true`` inside sessions whose id contains ``"answer"`` (a marked turn in a filler
+  session or on the assistant side is not a target). ``wide_evidence`` is the wider set: every
+  turn marked ``has_answer``, or, when an item marks none, every turn of the sessions named in
+  ``answer_session_ids``. ``raw_evidence`` is ``answer_session_ids`` verbatim;
 - ``facts`` stay empty: LongMemEval has no extracted facts, so environments stream raw turns.
 
 Malformed items raise :class:`DataFormatError` naming the file and the JSON path, e.g.
@@ -43,10 +49,11 @@ LONGMEMEVAL_CATEGORIES: dict[str, int] = {
     "temporal-reasoning": 6,
 }
 """question_type -> category, in the order of the paper's abilities (information extraction,
-multi-session reasoning, knowledge updates, temporal reasoning); abstention is 7."""
+multi-session reasoning, knowledge updates, temporal reasoning). Abstention is a flag
+(:attr:`QA.abstention`), not a category."""
 
-ABSTENTION_CATEGORY = 7
-ABSTENTION_NAME = "abstention"
+ABSTENTION_MARK = "_abs"
+"""An item is an abstention question when its question_id contains this (LongMemEval's test)."""
 SPEAKERS: tuple[str, str] = ("user", "assistant")
 
 # Possessive "\s*+": three adjacent plain "\s*" backtrack cubically on a run of spaces.
@@ -165,39 +172,48 @@ class _Reader:
         answer_ids = self.str_list(item, "answer_session_ids", where, optional=True)
 
         sessions: list[Session] = []
-        marked: list[str] = []
-        for s, (raw, date) in enumerate(zip(raw_sessions, dates, strict=True), start=1):
-            turns = self.turns(raw, f"{where}.haystack_sessions[{s - 1}]", s, marked)
-            sessions.append(Session(s, parse_longmemeval_date(date), date, turns))
+        for s, (raw, date, sid) in enumerate(
+            zip(raw_sessions, dates, session_ids, strict=True), start=1
+        ):
+            turns = self.turns(raw, f"{where}.haystack_sessions[{s - 1}]", s)
+            sessions.append(Session(s, parse_longmemeval_date(date), date, turns, source_id=sid))
 
-        if marked:
-            evidence = tuple(marked)
-        else:
+        targets = tuple(
+            turn.dia_id
+            for session in sessions
+            if "answer" in (session.source_id or "")
+            for turn in session.turns
+            if turn.speaker == "user" and turn.has_answer
+        )
+        wide = tuple(t.dia_id for session in sessions for t in session.turns if t.has_answer)
+        if not wide:
             wanted = set(answer_ids)
-            evidence = tuple(
+            wide = tuple(
                 turn.dia_id
-                for session, sid in zip(sessions, session_ids, strict=True)
-                if sid in wanted
+                for session in sessions
+                if session.source_id in wanted
                 for turn in session.turns
             )
 
-        abstention = qid.endswith("_abs")
         qa = QA(
             id=qid,
             question=question,
             answer=answer,
-            evidence=evidence,
-            category=ABSTENTION_CATEGORY if abstention else LONGMEMEVAL_CATEGORIES[qtype],
+            evidence=targets,
+            category=LONGMEMEVAL_CATEGORIES[qtype],
             question_date=question_date,
             raw_evidence=tuple(answer_ids),
-            category_name=ABSTENTION_NAME if abstention else qtype,
+            category_name=qtype,
+            dataset="longmemeval",
+            abstention=ABSTENTION_MARK in qid,
+            wide_evidence=wide,
         )
         return Conversation(
             id=qid, speakers=SPEAKERS, sessions=tuple(sessions), qa=(qa,), dataset="longmemeval"
         )
 
-    def turns(self, raw: Any, where: str, session: int, marked: list[str]) -> tuple[Turn, ...]:
-        """The turns of one session; appends the dia_ids marked ``has_answer`` to ``marked``."""
+    def turns(self, raw: Any, where: str, session: int) -> tuple[Turn, ...]:
+        """The turns of one session."""
         if not isinstance(raw, list):
             raise self.fail(where, f"expected a list of turns, got {json_type_name(raw)}")
         turns = []
@@ -209,8 +225,8 @@ class _Reader:
             if role not in SPEAKERS:
                 raise self.fail(f"{at}.role", f"expected 'user' or 'assistant', got {role!r}")
             text = self.field(turn, "content", at, str)
-            dia_id = f"D{session}:{t}"
-            if self.field(turn, "has_answer", at, bool, optional=True):
-                marked.append(dia_id)
-            turns.append(Turn(dia_id=dia_id, speaker=role, text=text))
+            has_answer = self.field(turn, "has_answer", at, bool, optional=True)
+            turns.append(
+                Turn(dia_id=f"D{session}:{t}", speaker=role, text=text, has_answer=has_answer)
+            )
         return tuple(turns)

@@ -1,13 +1,15 @@
 """MSC-Self-Instruct loader (MemGPT's version of Multi-Session Chat): JSONL onto memenv records.
 
 Each non-blank line is ONE :class:`Conversation` between ``"Speaker 1"`` and ``"Speaker 2"``
-(dataset ``"msc"``); unknown keys (``metadata``, ``init_personas``, per-session ``personas``,
-...) are ignored.
+(dataset ``"msc"``). Two layouts are read: the published one, where the turns of
+``previous_dialogs`` carry only ``text``, and one where every turn also has its speaker ``id``.
 
 - id: ``msc-{i}``, ``i`` the 0-based index of the conversation among the non-blank lines (error
   messages give the 1-based physical line number instead).
 - sessions: ``previous_dialogs`` in file order, then the current ``dialog``, numbered 1..n.
-- turns: turn ``t`` of session ``s`` gets dia_id ``D{s}:{t}``; the speaker is the turn's ``id``.
+- turns: turn ``t`` of session ``s`` gets dia_id ``D{s}:{t}``; the speaker is the turn's ``id``
+  when it has one, else it follows from the position as ParlAI's MSC teacher assigns it: even
+  positions (0, 2, ...) are Speaker 1, odd ones Speaker 2.
 - dates: MSC has no absolute dates, only gaps. ``previous_dialogs[k]``'s ``time_num`` and
   ``time_unit`` are read as the time that passed between that session and the NEXT one (the last
   entry's gap leads to the current dialog), as in ParlAI's MSC task. The current session is
@@ -15,10 +17,15 @@ Each non-blank line is ONE :class:`Conversation` between ``"Speaker 1"`` and ``"
   after it before that. Units (singular or plural, any case): minutes, hours, days, weeks, months
   (30 days), years (365 days). ``date_str`` is ``"%Y-%m-%d %H:%M"``. When a gap is missing
   (``time_num`` or ``time_unit`` absent or null) the distance to the anchor is unknown, so that
-  session and every earlier one get ``date_time`` None and ``date_str`` ``""``. ``time_back`` is
-  not used.
+  session and every earlier one get ``date_time`` None and ``date_str`` ``""``.
+- ``metadata``: every other field, verbatim: the top-level keys other than ``previous_dialogs``
+  and ``dialog`` (``personas``, ``init_personas``, ``personas_update*``, ``metadata``,
+  ``self_instruct``, ``summary_speaker_*``, ...) and, under ``"previous_dialogs"``, one object
+  per previous session with its keys other than ``dialog`` (``time_num``, ``time_unit``,
+  ``time_back``, ``personas``, ...).
 - one QA: id ``msc-{i}/q0``, question ``self_instruct.B``, answer ``self_instruct.A`` (numbers
-  become strings), category 1, category_name ``"self-instruct"``. Evidence is empty because the
+  become strings), dataset ``"msc"`` (plain token F1 / EM, no LoCoMo category rules), category 1,
+  category_name ``"self-instruct"``. Evidence is empty because the
   dataset marks none, so evidence-based rewards (the manager's ``"recall"`` reward) give no signal
   on MSC; answer-based rewards work.
 - personas: ``facts`` stay empty (persona sentences are not dialogue turns with provenance, and
@@ -164,6 +171,10 @@ class _LineReader:
         personas = self.personas(obj)
         if personas is not None:
             summaries[PERSONA_KEY] = format_personas(personas)
+        metadata = {k: v for k, v in obj.items() if k not in ("previous_dialogs", "dialog")}
+        metadata["previous_dialogs"] = [
+            {k: v for k, v in prev.items() if k != "dialog"} for prev in previous
+        ]
         return Conversation(
             id=conv_id,
             speakers=SPEAKERS,
@@ -171,6 +182,7 @@ class _LineReader:
             qa=(self.qa(obj, conv_id),),
             session_summaries=summaries,
             dataset="msc",
+            metadata=metadata,
         )
 
     def gap(self, prev: dict, at: str) -> timedelta | None:
@@ -198,7 +210,10 @@ class _LineReader:
             at = f"{where}[{t - 1}]"
             if not isinstance(turn, dict):
                 raise self.fail(at, f"expected an object, got {json_type_name(turn)}")
-            speaker = self.field(turn, "id", at, str)
+            if "id" in turn:
+                speaker = self.field(turn, "id", at, str)
+            else:  # the published layout: speakers alternate, Speaker 1 first (ParlAI's MSC)
+                speaker = SPEAKERS[(t - 1) % 2]
             if speaker not in SPEAKERS:
                 raise self.fail(
                     _join(at, "id"), f"expected 'Speaker 1' or 'Speaker 2', got {speaker!r}"
@@ -244,6 +259,7 @@ class _LineReader:
             evidence=(),
             category=CATEGORY,
             category_name=CATEGORY_NAME,
+            dataset="msc",
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 OPERATIONS: tuple[str, ...] = ("ADD", "UPDATE", "DELETE", "NOOP")
 """The four memory operations, in the order of the environments' ``op`` index."""
@@ -26,6 +27,8 @@ class Turn:
     """BLIP caption of a shared image (LoCoMo ``blip_caption``), if any."""
     image_url: str | None = None
     image_query: str | None = None
+    has_answer: bool | None = None
+    """LongMemEval's ``has_answer`` mark of the turn (``None`` where the source has none)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class Session:
     date_str: str
     """The source's own date-time string, kept verbatim (e.g. ``"1:56 pm on 8 May, 2023"``)."""
     turns: tuple[Turn, ...]
+    source_id: str | None = None
+    """The source's own session id (LongMemEval's ``haystack_session_ids`` entry), if any."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,16 @@ class QA:
     """The evidence strings exactly as in the source, before parsing."""
     category_name: str | None = None
     """Dataset-specific type name where the dataset has one (e.g. LongMemEval's question_type)."""
+    dataset: str = "locomo"
+    """The dataset the question comes from (``locomo``, ``synth``, ``longmemeval``, ``msc``): it
+    decides the scoring rules (:func:`memenv.metrics.score_answer`) and the judge's rules."""
+    abstention: bool = False
+    """LongMemEval: an abstention question (``_abs`` in its id), which cannot be answered from the
+    history; it keeps its question type as ``category``/``category_name``."""
+    wide_evidence: tuple[str, ...] = ()
+    """LongMemEval: a wider evidence set than ``evidence`` (the official retrieval targets): every
+    turn marked ``has_answer`` (either role, any session), or, when no turn is marked, every turn
+    of the sessions named in ``answer_session_ids``. Empty for the other datasets."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,9 @@ class Conversation:
     """Extracted facts in time order (LoCoMo ``observation``); empty when the source has none."""
     session_summaries: dict[int, str] = field(default_factory=dict)
     dataset: str = "locomo"
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """Source fields the records have no place for, kept verbatim (JSON values), e.g. MSC's
+    ``init_personas``, per-session personas and time gaps."""
 
     @property
     def turns(self) -> tuple[Turn, ...]:

@@ -87,6 +87,7 @@ def check_synth_kwargs(synth_kwargs: Any) -> dict[str, Any]:
             f"synth_kwargs must be an object of generator knobs, got {type(synth_kwargs).__name__}"
             f" {synth_kwargs!r:.80}"
         )
+
     def check(key: str, value: Any, high: int) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < high:
             raise ValueError(f"synth_kwargs {key} must be an integer in [0, {high}), got {value!r}")

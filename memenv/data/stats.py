@@ -6,7 +6,12 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from memenv.data.categories import ADVERSARIAL, LOCOMO_NAMES, PAPER_NAMES
+from memenv.data.categories import (
+    ADVERSARIAL,
+    LOCOMO_NAMES,
+    PAPER_NAMES,
+    dataset_category_names,
+)
 from memenv.data.locomo import evidence_report
 from memenv.data.records import Conversation
 from memenv.data.splits import split_of
@@ -29,7 +34,8 @@ def dataset_stats(conversations: Iterable[Conversation]) -> dict[str, Any]:
     splits = dict.fromkeys(("train", "val", "test"), 0)
     for conv in convs:
         if conv.dataset in SPLIT_DATASETS:
-            n = sum(1 for qa in conv.qa if qa.category != ADVERSARIAL)
+            locomo = conv.dataset in LOCOMO_SCHEMA  # elsewhere category 5 is not adversarial
+            n = sum(1 for qa in conv.qa if not locomo or qa.category != ADVERSARIAL)
             splits[split_of(conv.id, conv.dataset)] += n
     report = evidence_report(c for c in convs if c.dataset in LOCOMO_SCHEMA)
     return {
@@ -48,10 +54,14 @@ def dataset_stats(conversations: Iterable[Conversation]) -> dict[str, Any]:
     }
 
 
-def _category_label(cat: str, locomo_schema: bool) -> str:
-    if not locomo_schema or not cat.isdigit() or int(cat) not in PAPER_NAMES:
+def _category_label(cat: str, locomo_schema: bool, names: dict[int, str]) -> str:
+    if not cat.isdigit():
         return f"category {cat}"
     n = int(cat)
+    if not locomo_schema:
+        return f"category {n} ({names[n]})" if n in names else f"category {n}"
+    if n not in PAPER_NAMES:
+        return f"category {cat}"
     return f"category {n} ({PAPER_NAMES[n]}; LoCoMo: {LOCOMO_NAMES[n]})"
 
 
@@ -62,7 +72,10 @@ def _problem_text(counts: dict[str, int]) -> str:
 
 def format_stats(stats: dict[str, Any]) -> str:
     """A readable two-column table of :func:`dataset_stats`."""
-    locomo_schema = all(d in LOCOMO_SCHEMA for d in stats.get("datasets", ["locomo"]))
+    datasets = stats.get("datasets", ["locomo"])
+    locomo_schema = all(d in LOCOMO_SCHEMA for d in datasets)
+    # a single dataset with its own categories (LongMemEval's question types, MSC) names them
+    names = dataset_category_names(datasets[0]) if len(datasets) == 1 else {}
     rows: list[tuple[str, str]] = [
         ("dataset", ", ".join(stats.get("datasets", [])) or "-"),
         ("conversations", str(stats["conversations"])),
@@ -71,10 +84,10 @@ def format_stats(stats: dict[str, Any]) -> str:
         ("questions", str(stats["questions"])),
     ]
     rows += [
-        (f"  {_category_label(cat, locomo_schema)}", str(n))
+        (f"  {_category_label(cat, locomo_schema, names)}", str(n))
         for cat, n in stats["by_category"].items()
     ]
-    rows.append(("questions per split (no category 5)", ""))
+    rows.append(("questions per split (LoCoMo schema: no category 5)", ""))
     rows += [(f"  {name}", str(n)) for name, n in stats["splits"].items()]
     rows.append(("facts", str(stats["facts"])))
     problems = stats["evidence_problems"]

@@ -854,5 +854,6 @@ def generate_conversations(n: int, seed: int, **knobs: Any) -> list[Conversation
             item_seed(seed, i), conversation_id=f"synth-{seed}-{i}", **knobs
         )
         conv = parse_locomo_item(item, source="synthetic", index=i)
-        out.append(dataclasses.replace(conv, dataset="synth"))
+        qa = tuple(dataclasses.replace(q, dataset="synth") for q in conv.qa)
+        out.append(dataclasses.replace(conv, dataset="synth", qa=qa))
     return out

@@ -10,17 +10,16 @@ from gymnasium import spaces
 
 from memenv.data.records import QA, Conversation
 from memenv.envs.banks import build_banks
-from memenv.envs.common import MemoryEnvBase, check_choice, check_positive_int, common_args
+from memenv.envs.common import MemoryEnvBase, check_positive_int, common_args
 from memenv.envs.fact_sources import FactExtractor
 from memenv.envs.question_memory import RetrieveFn, evidence_recall, retrieve_per_speaker
 from memenv.memory import MemoryBank, MemoryEntry
-from memenv.metrics import score_answer
+from memenv.metrics import check_metric, check_reward, score_answer
 from memenv.parsing import parse_answer_output
 from memenv.policies import ManagerSpec
 from memenv.prompts import ANSWER_SYSTEM, answer_case, memory_lines
 from memenv.spaces import TextActionDict, UnicodeText
 
-ANSWER_REWARDS = ("em", "f1", "f1_mem0", "bleu1")
 MAX_ANSWER = 1000
 MAX_PROMPT = 400_000
 
@@ -69,11 +68,16 @@ class AnswerAgentEnv(MemoryEnvBase):
 
     ## Rewards
 
-    The answer scored against the gold answer with ``reward``: ``"em"`` (normalised exact match,
-    the paper's training reward, default), ``"f1"`` (LoCoMo's official F1 with its category
-    rules), ``"f1_mem0"`` or ``"bleu1"``. ``info`` carries all four, the gold answer, the category,
-    the selected ids, whether the output had the ``**Answer:**`` marker, and the evidence recall of
-    the shown memories (``None`` for questions without evidence).
+    The answer scored against the gold answer with ``reward``, any name of
+    :data:`memenv.metrics.METRICS`, by the rules of the question's dataset
+    (:mod:`memenv.metrics.registry`): ``"em"`` (normalised exact match, the paper's training
+    reward, default), ``"f1"`` (LoCoMo's official F1 with its category rules on LoCoMo and
+    synthetic data, plain token F1 on LongMemEval and MSC), ``"em_locomo"`` (LoCoMo's set EM),
+    ``"f1_mem0"``, ``"bleu1"``, ``"em_mem0"`` (Mem0's definitions; they give no score for LoCoMo
+    category 5, so they are refused as rewards when category-5 questions are included).
+    ``info["scores"]`` carries every metric (``None`` where undefined), plus the gold answer, the
+    category, the selected ids, whether the output had the ``**Answer:**`` marker, and the
+    evidence recall of the shown memories (``None`` for questions without evidence).
 
     ## Episode End
 
@@ -120,7 +124,8 @@ class AnswerAgentEnv(MemoryEnvBase):
         synth_kwargs: Mapping[str, Any] | None = None,
         render_mode: str | None = None,
     ):
-        self.reward_kind = check_choice("reward", reward, ANSWER_REWARDS)
+        check_metric(reward, "reward")
+        self.reward_kind = reward
         self.k = check_positive_int("memories_per_speaker", memories_per_speaker)
         super().__init__(**common_args(locals()))
         self.questions: list[tuple[int, QA]] = [
@@ -128,6 +133,7 @@ class AnswerAgentEnv(MemoryEnvBase):
         ]
         if not self.questions:
             raise ValueError("AnswerAgentEnv: the selected conversations have no questions")
+        check_reward(reward, (qa for _, qa in self.questions))
         self._question_index = {qa.id: i for i, (_, qa) in enumerate(self.questions)}
         self.manager = manager
         self.retrieve_fn: RetrieveFn = retrieve_fn or retrieve_per_speaker

@@ -22,13 +22,13 @@ from memenv.envs.question_memory import AnswerFn, top_memory_answer
 from memenv.envs.scoring import AnswererFn, EpisodeScorer
 from memenv.memory import BankSnapshot, MemoryBank, MemoryEntry, OpResult
 from memenv.memory.bank import BANK_FULL
+from memenv.metrics import check_metric, check_reward
 from memenv.parsing import ParsedOp, parse_manager_output
 from memenv.prompts import manager_prompt, memories_json
 from memenv.spaces import TextActionDict, UnicodeText
 
 REWARDS = ("recall", "answer", "outcome", "none")
 SHAPINGS = (None, "potential")
-ANSWER_METRICS = ("em", "f1", "f1_mem0", "bleu1")
 MAX_TEXT = 4000
 MAX_PROMPT = 200_000
 
@@ -173,7 +173,8 @@ class MemoryManagerEnv(MemoryEnvBase):
       only the last one earns no credit for the others.
     - ``"answer"`` (Memory-R1's one-step reward): the reader (default: the text of the best
       memory; ``answerer="extractive"`` for a real one) answers the questions linked to the
-      fact right after the operation; the reward is their mean ``reward_metric``.
+      fact right after the operation; the reward is their mean ``reward_metric``; any name of
+      :data:`memenv.metrics.METRICS`, scored by the rules of the question's dataset.
     - ``"none"``: always 0 (for building banks fast).
 
     With ``terminal_reward=True`` the last step of ``"recall"`` / ``"answer"`` also gets the same
@@ -271,7 +272,8 @@ class MemoryManagerEnv(MemoryEnvBase):
             memories_per_speaker,
         )
         self.reward_kind = check_choice("reward", reward, REWARDS)
-        self.reward_metric = check_choice("reward_metric", reward_metric, ANSWER_METRICS)
+        check_metric(reward_metric, "reward_metric")
+        self.reward_metric = reward_metric
         self.shaping = check_choice("shaping", shaping, SHAPINGS)
         if shaping is not None and reward != "outcome":
             raise ValueError(f"shaping={shaping!r} shapes the 'outcome' reward, not {reward!r}")
@@ -281,6 +283,9 @@ class MemoryManagerEnv(MemoryEnvBase):
             check_positive_int("memory_token_budget", memory_token_budget)
         self.memory_token_budget = memory_token_budget
         super().__init__(**common_args(locals()))
+        if reward in ("answer", "outcome"):
+            questions = (qa for c in self.conversations for qa in c.qa)
+            check_reward(reward_metric, questions, "reward_metric")
         self.answer_fn: AnswerFn = self._reader(answerer, answer_fn, reward)
         self.terminal_reward = terminal_reward
         self.invalid_penalty = float(invalid_penalty)

@@ -1,44 +1,44 @@
-"""Answer scores: LoCoMo F1, Mem0 F1, BLEU-1 and exact match.
+"""Answer scores on text, each named for the reference implementation it reproduces.
+
+========================  ====================================================================
+function                  reference
+========================  ====================================================================
+:func:`f1_locomo`         LoCoMo's per-category QA score (snap-research/LoCoMo,
+                          ``task_eval/evaluation.py``: ``eval_question_answering``)
+:func:`em_locomo`         LoCoMo's ``exact_match_score``: equal *sets* of normalised tokens
+:func:`f1_tokens`         LoCoMo's ``f1_score``: token F1 without the category rules
+:func:`f1_mem0`           Mem0's token F1 over sets (mem0ai/mem0, ``evaluation/metrics/utils.py``)
+:func:`bleu1`             Mem0's BLEU-1 (NLTK ``sentence_bleu``, weights (1,0,0,0), method1)
+:func:`em_mem0`           Mem0's exact match (case-insensitive equality after ``strip``)
+:func:`exact_match`       this project's normalised exact match (the paper-style EM reward)
+========================  ====================================================================
 
 Category numbers follow the LoCoMo release: 1 multi-hop, 2 temporal, 3 open-domain,
-4 single-hop, 5 adversarial. Any other category is scored with the plain LoCoMo F1.
+4 single-hop, 5 adversarial. Which function applies to which dataset, and how category 5 is
+treated, is decided in :mod:`memenv.metrics.registry`.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Protocol
 
-from memenv.metrics.text import locomo_tokens, normalize_locomo, simple_tokenize
+from memenv.metrics.text import locomo_tokens, normalize_locomo, simple_tokenize, treebank_tokens
 
 __all__ = [
-    "ADVERSARIAL_GOLD",
     "ADVERSARIAL_PHRASES",
-    "METRICS",
     "bleu1",
+    "em_locomo",
+    "em_mem0",
     "exact_match",
     "f1_locomo",
     "f1_mem0",
     "f1_tokens",
     "is_refusal",
-    "score_answer",
-    "score_texts",
 ]
-
-METRICS: tuple[str, ...] = ("f1", "f1_mem0", "bleu1", "em")
-"""Keys of the dicts returned by :func:`score_answer` and :func:`score_texts`."""
 
 ADVERSARIAL_PHRASES: tuple[str, ...] = ("not mentioned", "no information available")
 """A category-5 prediction containing one of these (case-insensitive) scores LoCoMo F1 1.0."""
-
-ADVERSARIAL_GOLD = "Not mentioned in the conversation"
-"""Reference used by f1_mem0/bleu1/em for a category-5 question whose gold answer is empty."""
-
-
-class _QALike(Protocol):
-    answer: str
-    category: int
 
 
 def _prf(pred: tuple[str, ...] | list[str], gold: tuple[str, ...] | list[str]) -> float:
@@ -55,10 +55,12 @@ def _prf(pred: tuple[str, ...] | list[str], gold: tuple[str, ...] | list[str]) -
 
 
 def f1_tokens(pred: str, gold: str) -> float:
-    """LoCoMo token F1: normalised, Porter-stemmed token multisets.
+    """LoCoMo token F1: normalised (:func:`~memenv.metrics.text.normalize_locomo`), Porter-stemmed
+    token multisets.
 
     Returns 0.0 whenever there is no common token, which includes either side (or both sides)
-    normalising to nothing: like LoCoMo's script, two empty answers score 0, not 1.
+    normalising to nothing: like LoCoMo's script, two empty answers score 0, not 1. This is the
+    "plain" F1 of datasets without LoCoMo's category rules (LongMemEval, MSC).
     """
     return _prf(locomo_tokens(pred), locomo_tokens(gold))
 
@@ -67,6 +69,12 @@ def is_refusal(pred: str) -> bool:
     """True when the prediction contains one of :data:`ADVERSARIAL_PHRASES` (any case)."""
     low = pred.lower()
     return any(phrase in low for phrase in ADVERSARIAL_PHRASES)
+
+
+def locomo_gold(gold: str, category: int) -> str:
+    """The gold as LoCoMo's script scores it: for category 3 only the part before the first
+    ``;`` (stripped); unchanged otherwise."""
+    return gold.split(";")[0].strip() if category == 3 else gold
 
 
 def f1_locomo(pred: str, gold: str, category: int) -> float:
@@ -78,7 +86,8 @@ def f1_locomo(pred: str, gold: str, category: int) -> float:
     - 3: only the gold before the first ``;`` counts, then plain F1.
     - 5 (adversarial): 1.0 if the prediction contains "not mentioned" or
       "no information available" (case-insensitive), else 0.0; the gold is ignored.
-    - 2, 4 and any other category: plain :func:`f1_tokens`.
+    - 2, 4: plain :func:`f1_tokens`. LoCoMo's script rejects any other category; here it gets
+      the plain F1 too.
     """
     if category == 5:
         return 1.0 if is_refusal(pred) else 0.0
@@ -86,15 +95,25 @@ def f1_locomo(pred: str, gold: str, category: int) -> float:
         preds = [locomo_tokens(p) for p in pred.split(",")]
         golds = [locomo_tokens(g) for g in gold.split(",")]
         return sum(max(_prf(p, g) for p in preds) for g in golds) / len(golds)
-    if category == 3:
-        gold = gold.split(";")[0].strip()
-    return f1_tokens(pred, gold)
+    return f1_tokens(pred, locomo_gold(gold, category))
+
+
+def em_locomo(pred: str, gold: str) -> float:
+    """LoCoMo's ``exact_match_score``: 1.0 when the *sets* of whitespace tokens of the two
+    normalised strings are equal (no stemming; order and repetition ignored, so
+    ``"2023 May 7"`` matches ``"7 May 2023"``, and two strings that normalise to nothing match).
+    """
+    same = set(normalize_locomo(pred).split()) == set(normalize_locomo(gold).split())
+    return 1.0 if same else 0.0
 
 
 def f1_mem0(pred: str, gold: str) -> float:
-    """Mem0-protocol F1 over token SETS (see :func:`simple_tokenize`); 0 if either is empty."""
-    p = set(simple_tokenize(pred))
-    g = set(simple_tokenize(gold))
+    """Mem0's token F1: over the SETS of :func:`~memenv.metrics.text.simple_tokenize` tokens of
+    the stripped strings; 0.0 when either string is empty or has no token."""
+    if not pred or not gold:
+        return 0.0
+    p = set(simple_tokenize(pred.strip()))
+    g = set(simple_tokenize(gold.strip()))
     if not p or not g:
         return 0.0
     same = len(p & g)
@@ -106,19 +125,21 @@ def f1_mem0(pred: str, gold: str) -> float:
 
 
 def bleu1(pred: str, gold: str) -> float:
-    """Sentence BLEU-1 with one reference, equal to NLTK's ``sentence_bleu`` with
-    ``weights=(1, 0, 0, 0)`` and ``SmoothingFunction().method1``.
+    """Mem0's BLEU-1: NLTK's ``sentence_bleu`` with one reference, ``weights=(1, 0, 0, 0)`` and
+    ``SmoothingFunction().method1``, over :func:`~memenv.metrics.text.treebank_tokens` of the
+    stripped, lower-cased strings; 0.0 when either string is empty.
 
-    Tokens come from :func:`simple_tokenize` (duplicates kept). The score is
-    ``BP * p1`` with ``p1`` the clipped unigram precision and ``BP = 1`` if the prediction is
-    longer than the reference, else ``exp(1 - r / c)``. Smoothing never changes the value: NLTK
-    returns 0 as soon as there is no unigram match (empty prediction included) before smoothing,
-    and the smoothed higher orders carry weight 0.
+    The value is ``BP * p1`` with ``p1`` the clipped unigram precision and ``BP = 1`` if the
+    prediction has more tokens than the reference, else ``exp(1 - r / c)``. Smoothing never
+    changes it: NLTK returns 0 as soon as no unigram matches, before smoothing, and the smoothed
+    higher orders carry weight 0.
     """
-    hyp = simple_tokenize(pred)
+    if not pred or not gold:
+        return 0.0
+    hyp = treebank_tokens(pred.strip())
     if not hyp:
         return 0.0
-    ref_counts = Counter(simple_tokenize(gold))
+    ref_counts = Counter(treebank_tokens(gold.strip()))
     matches = sum(min(n, ref_counts[tok]) for tok, n in Counter(hyp).items())
     if matches == 0:
         return 0.0
@@ -129,28 +150,16 @@ def bleu1(pred: str, gold: str) -> float:
     return bp * math.exp(math.log(matches / c))
 
 
+def em_mem0(pred: str, gold: str) -> float:
+    """Mem0's exact match: 1.0 when the stripped strings are equal ignoring case (punctuation
+    counts: ``"7 May 2023."`` does not match ``"7 May 2023"``); 0.0 when either is empty."""
+    if not pred or not gold:
+        return 0.0
+    return 1.0 if pred.strip().lower() == gold.strip().lower() else 0.0
+
+
 def exact_match(pred: str, gold: str) -> float:
-    """1.0 when both normalise (:func:`normalize_locomo`, no stemming) to the same string."""
+    """This project's exact match, the paper-style EM reward: 1.0 when both strings normalise
+    (:func:`~memenv.metrics.text.normalize_locomo`, no stemming) to the same string, word order
+    included (``"2023 May 7"`` does not match ``"7 May 2023"``)."""
     return 1.0 if normalize_locomo(pred) == normalize_locomo(gold) else 0.0
-
-
-def score_texts(pred: str, gold: str, category: int) -> dict[str, float]:
-    """All metrics for one prediction against a gold string of the given category.
-
-    ``f1`` is :func:`f1_locomo` (category rules, adversarial rule for 5). ``f1_mem0``, ``bleu1``
-    and ``em`` compare against the gold as given (no comma or semicolon rule); for category 5 with
-    an empty gold they compare against :data:`ADVERSARIAL_GOLD` instead.
-    """
-    ref = ADVERSARIAL_GOLD if category == 5 and not gold.strip() else gold
-    return {
-        "f1": f1_locomo(pred, gold, category),
-        "f1_mem0": f1_mem0(pred, ref),
-        "bleu1": bleu1(pred, ref),
-        "em": exact_match(pred, ref),
-    }
-
-
-def score_answer(prediction: str, qa: _QALike) -> dict[str, float]:
-    """All metrics for ``prediction`` against a :class:`~memenv.data.records.QA` (keys
-    :data:`METRICS`); see :func:`score_texts`."""
-    return score_texts(prediction, qa.answer, qa.category)

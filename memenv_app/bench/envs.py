@@ -65,6 +65,11 @@ def write_longmemeval(path: Path, n_items: int, n_sessions: int, seed: int = 0) 
             sessions.append(turns)
             dates.append(f"2023/{1 + s * 11 // n_sessions:02d}/{1 + s % 28:02d} (Mon) 10:00")
         words = evidence.rstrip(".").split()
+
+        def session_id(s: int, i: int = i, answer_s: int = answer_s) -> str:
+            # as in the official files, evidence sessions have "answer" in their id
+            return f"answer_{i}_{s}" if s == answer_s else f"s{i}_{s}"
+
         items.append(
             {
                 "question_id": f"bench-{i}",
@@ -72,10 +77,10 @@ def write_longmemeval(path: Path, n_items: int, n_sessions: int, seed: int = 0) 
                 "question": "What did I say about " + " ".join(words[:6]) + "?",
                 "answer": " ".join(words[-3:]),
                 "question_date": "2023/12/31 (Sun) 12:00",
-                "haystack_session_ids": [f"s{i}_{s}" for s in range(n_sessions)],
+                "haystack_session_ids": [session_id(s) for s in range(n_sessions)],
                 "haystack_dates": dates,
                 "haystack_sessions": sessions,
-                "answer_session_ids": [f"s{i}_{answer_s}"],
+                "answer_session_ids": [session_id(answer_s)],
             }
         )
     path.write_text(json.dumps(items, ensure_ascii=False), "utf-8")

@@ -7,8 +7,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from memenv.metrics import REGISTRY
+from memenv.metrics.aggregate import bucket_order
 from memenv_app.evaluation.pipeline import load_results
-from memenv_app.evaluation.results import CATEGORIES, category_label
+from memenv_app.evaluation.results import category_label
 
 
 def run_label(run_dir: str | os.PathLike[str], results: Mapping[str, Any]) -> str:
@@ -20,13 +22,22 @@ def _cell(value: Any) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+def _buckets(runs: Sequence[tuple[str, Mapping[str, Any]]]) -> list[str]:
+    keys = {c for _, r in runs for c in r["summary"]["by_category"]}
+    return sorted(keys, key=bucket_order)
+
+
+def _dataset(runs: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
+    return runs[0][1]["config"].get("dataset", "locomo") if runs else "locomo"
+
+
 def compare_table(runs: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
     """Markdown: overall F1/BLEU-1/EM (and J when a run was judged), then F1 per category."""
-    cats = [c for c in CATEGORIES if any(c in r["summary"]["by_category"] for _, r in runs)]
+    cats = _buckets(runs)
     judged = any(r["summary"]["overall"].get("judge") is not None for _, r in runs)
     metrics = ("f1", "bleu1", "em") + (("judge",) if judged else ())
-    head = ["run", "n", "F1", "BLEU-1", "EM"] + (["J"] if judged else [])
-    head += [f"F1 {category_label(c)}" for c in cats]
+    head = ["run", "n"] + [REGISTRY[m].label if m in REGISTRY else "J" for m in metrics]
+    head += [f"F1 {category_label(c, _dataset(runs))}" for c in cats]
     lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
     for label, results in runs:
         overall, by_cat = results["summary"]["overall"], results["summary"]["by_category"]
@@ -44,8 +55,8 @@ def compare_plot(runs: Sequence[tuple[str, Mapping[str, Any]]], path: str | os.P
     import matplotlib.pyplot as plt
     import numpy as np
 
-    cats = [c for c in CATEGORIES if any(c in r["summary"]["by_category"] for _, r in runs)]
-    groups = [category_label(c).replace(" / ", "\n") for c in cats] + ["overall"]
+    cats = _buckets(runs)
+    groups = [category_label(c, _dataset(runs)).replace(" / ", "\n") for c in cats] + ["overall"]
     x = np.arange(len(groups))
     width = 0.8 / max(len(runs), 1)
     fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(groups)) + 3.5, 4.5))

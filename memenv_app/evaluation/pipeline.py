@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from memenv.data.records import Conversation
+from memenv.metrics import METRICS, question_buckets
 from memenv_app.evaluation.results import (
     atomic_write,
     package_versions,
@@ -499,12 +500,13 @@ def run_eval(config: EvalConfig, *, on_row: RowCallback | None = None) -> dict[s
                     "id": qa.id,
                     "conversation": info["conversation_id"],
                     "category": qa.category,
+                    "buckets": list(question_buckets(qa)),
                     "question": qa.question,
                     "gold": qa.answer,
                     "prediction": answer,
                     "selected": info["selected_ids"],
                     "selected_memory_ids": [env.shown[j].id for j in info["selected_ids"]],
-                    **{k: info["scores"][k] for k in ("f1", "f1_mem0", "bleu1", "em")},
+                    **{k: info["scores"][k] for k in METRICS},
                     "evidence_recall": info["evidence_recall"],
                 }
                 if len(raw) == len(chunk):
@@ -513,8 +515,8 @@ def run_eval(config: EvalConfig, *, on_row: RowCallback | None = None) -> dict[s
                 rows.append(row)
             if judge is not None:
                 t_judge = time.perf_counter()
-                verdicts = judge.judge_batch(
-                    [(r["question"], r["gold"], r["prediction"]) for r in rows]
+                verdicts = judge.judge_qa_batch(
+                    [(qa, r["prediction"]) for qa, r in zip(chunk, rows, strict=True)]
                 )
                 for r, ok in zip(rows, verdicts, strict=True):
                     r["judge"] = float(ok)

@@ -10,11 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from memenv.data.categories import LOCOMO_NAMES, PAPER_NAMES
-from memenv.metrics import aggregate
-
-SCORE_KEYS = ("f1", "f1_mem0", "bleu1", "em")
-CATEGORIES = ("1", "2", "3", "4", "5")
+from memenv.metrics import METRICS, REGISTRY, aggregate, bucket_label
 
 
 def atomic_write(path: str | os.PathLike[str], text: str) -> None:
@@ -31,11 +27,15 @@ def atomic_write(path: str | os.PathLike[str], text: str) -> None:
         raise
 
 
-def category_label(cat: str | int) -> str:
-    """``"1 single-hop / LoCoMo multi-hop"``: the paper's name, then the LoCoMo release's."""
-    c = int(cat)
-    paper, locomo = PAPER_NAMES.get(c, f"category {c}"), LOCOMO_NAMES.get(c, f"category {c}")
-    return f"{c} {paper} / LoCoMo {locomo}"
+def category_label(cat: str | int, dataset: str = "locomo") -> str:
+    """``"1 single-hop / LoCoMo multi-hop"`` (LoCoMo schema: the paper's name, then the LoCoMo
+    release's), ``"5 knowledge-update"`` (LongMemEval), ``"abstention"``, ..."""
+    return bucket_label(dataset, str(cat))
+
+
+def row_buckets(row: Mapping[str, Any]) -> list[str]:
+    """The buckets a result row counts in (rows of older runs only carry their category)."""
+    return list(row.get("buckets") or [str(row["category"])])
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -43,17 +43,20 @@ def _mean(values: Sequence[float]) -> float | None:
 
 
 def summarize(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Question-weighted means (percent) overall and per category, with evidence recall, and
-    ``judge`` (J, LLM-as-judge accuracy) when every row carries a verdict."""
+    """Question-weighted means (percent) overall and per bucket (category; LongMemEval also
+    ``"abstention"``), with evidence recall, and ``judge`` (J, LLM-as-judge accuracy) when every
+    row carries a verdict. A metric that is ``None`` on a row (Mem0 metrics on LoCoMo category 5)
+    is averaged over the rows that have it."""
     judged = bool(rows) and all(r.get("judge") is not None for r in rows)
     summary = aggregate(
-        ((r["category"], {k: r[k] for k in SCORE_KEYS}) for r in rows),
+        ((row_buckets(r), {k: r.get(k) for k in METRICS}) for r in rows),
         scale=100.0,
-        metrics=SCORE_KEYS,
+        metrics=METRICS,
     )
     groups: dict[str, list[Mapping[str, Any]]] = {"overall": list(rows)}
     for r in rows:
-        groups.setdefault(str(r["category"]), []).append(r)
+        for key in row_buckets(r):
+            groups.setdefault(key, []).append(r)
     for key, members in groups.items():
         block = summary["overall"] if key == "overall" else summary["by_category"][key]
         recalls = [r["evidence_recall"] for r in members if r.get("evidence_recall") is not None]
@@ -87,15 +90,16 @@ def _cell(value: Any, digits: int = 2) -> str:
 
 def results_markdown(results: Mapping[str, Any]) -> str:
     """The paper's layout (per-category F1 and BLEU-1, J when judged, then overall), plus a
-    per-category detail table with EM and evidence recall."""
+    per-category detail table with every metric and evidence recall."""
     cfg, summary = results["config"], results["summary"]
-    cats = [c for c in CATEGORIES if c in summary["by_category"]]
+    dataset = cfg.get("dataset", "locomo")
+    cats = list(summary["by_category"])
     judged = summary["overall"].get("judge") is not None
     metrics = ["f1", "bleu1"] + (["judge"] if judged else [])
     short = {"f1": "F1", "bleu1": "B1", "judge": "J"}
     head = (
         ["method"]
-        + [f"{category_label(c)} {short[m]}" for c in cats for m in metrics]
+        + [f"{category_label(c, dataset)} {short[m]}" for c in cats for m in metrics]
         + [f"overall {short[m]}" for m in metrics]
     )
     name = f"{cfg['manager']} + {cfg['answerer']}"
@@ -111,15 +115,14 @@ def results_markdown(results: Mapping[str, Any]) -> str:
         "| --- |" + " ---: |" * (len(head) - 1),
         "| " + " | ".join(cells) + " |",
         "",
-        "| category | n | F1 | F1 (Mem0) | BLEU-1 | EM | evidence recall@k |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| category | n | " + " | ".join(m.label for m in REGISTRY.values()) + " | evidence "
+        "recall@k |",
+        "| --- | ---: |" + " ---: |" * (len(REGISTRY) + 1),
     ]
-    blocks = [(category_label(c), summary["by_category"][c]) for c in cats]
+    blocks = [(category_label(c, dataset), summary["by_category"][c]) for c in cats]
     for label, b in blocks + [("overall", summary["overall"])]:
-        lines.append(
-            f"| {label} | {b['n']} | {_cell(b['f1'])} | {_cell(b['f1_mem0'])} "
-            f"| {_cell(b['bleu1'])} | {_cell(b['em'])} | {_cell(b.get('evidence_recall'))} |"
-        )
+        cells = [_cell(b.get(m)) for m in METRICS] + [_cell(b.get("evidence_recall"))]
+        lines.append(f"| {label} | {b['n']} | " + " | ".join(cells) + " |")
     t = results["timings"]
     lines += [
         "",
