@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
+import memenv
 from memenv.data.errors import DataFormatError, DatasetUnavailableError
 from memenv.errors import ServiceError
 from memenv.offline import hub_offline_defaults
@@ -41,7 +42,14 @@ def _cmd_data_stats(args: argparse.Namespace) -> int:
     conversations = load_conversations(
         args.dataset, data_path=args.path, split="all", include_adversarial=True
     )
-    stats = dataset_stats(conversations)
+    split_by_id = None
+    if args.dataset == "synth":  # synthetic splits are by generator seed, not by id
+        split_by_id = {
+            c.id: split
+            for split in ("train", "val", "test")
+            for c in load_conversations("synth", split=split, include_adversarial=True)
+        }
+    stats = dataset_stats(conversations, split_by_id)
     if args.json:
         print(json.dumps(stats, indent=2, ensure_ascii=False))
     else:
@@ -65,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="memenv", description="RL environments for LLM memory management (Memory-R1)."
     )
+    parser.add_argument("--version", action="version", version=f"memenv {memenv.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     data = sub.add_parser("data", help="dataset tools")

@@ -234,7 +234,9 @@ def test_ansi_render(synth):
     answer = AnswerAgentEnv(conversations=synth, render_mode="ansi")
     answer.reset(seed=0)
     assert "gold:" in answer.render()
-    _, _, _, _, info = answer.step("**Answer:** x")
-    assert "answer: x" in info["render"]
+    _, reward, _, _, info = answer.step("**Answer:** x")
+    assert "answer: 'x'" in info["render"] and f"reward (em): {reward:.3f}" in info["render"]
+    assert answer.render() == info["render"]  # a render after the step shows the outcome
+    assert "reward -0.100" in env.step({})[4]["render"]  # an empty dict is an invalid action
     with pytest.raises(ValueError, match="render_mode"):
         MemoryManagerEnv(conversations=synth, render_mode="human")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from memenv.data.categories import (
@@ -22,21 +22,31 @@ SPLIT_DATASETS = ("locomo", "longmemeval", "msc")
 """Datasets whose split follows from the conversation id (synthetic splits are by seed)."""
 
 
-def dataset_stats(conversations: Iterable[Conversation]) -> dict[str, Any]:
+def dataset_stats(
+    conversations: Iterable[Conversation], split_by_id: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Counts of conversations, sessions with turns, turns, questions, facts and problems.
 
-    ``splits`` counts the questions outside category 5 per split (Memory-R1 split for LoCoMo,
-    hash split for LongMemEval and MSC). ``evidence_problems`` covers LoCoMo-schema data only;
-    ``by_conversation`` lists the conversations that have any.
+    ``splits`` counts the questions outside category 5 per split and ``split_conversations``
+    the conversations (Memory-R1 split for LoCoMo, hash split for LongMemEval and MSC; synthetic
+    splits are by generator seed, so ``split_by_id`` names them: conversation id -> split).
+    ``evidence_problems`` covers LoCoMo-schema data only; ``by_conversation`` lists the
+    conversations that have any.
     """
     convs = list(conversations)
     by_category = Counter(qa.category for c in convs for qa in c.qa)
     splits = dict.fromkeys(("train", "val", "test"), 0)
+    split_conversations = dict.fromkeys(("train", "val", "test"), 0)
     for conv in convs:
-        if conv.dataset in SPLIT_DATASETS:
-            locomo = conv.dataset in LOCOMO_SCHEMA  # elsewhere category 5 is not adversarial
-            n = sum(1 for qa in conv.qa if not locomo or qa.category != ADVERSARIAL)
-            splits[split_of(conv.id, conv.dataset)] += n
+        if split_by_id is not None and conv.id in split_by_id:
+            split = split_by_id[conv.id]
+        elif conv.dataset in SPLIT_DATASETS:
+            split = split_of(conv.id, conv.dataset)
+        else:
+            continue
+        locomo = conv.dataset in LOCOMO_SCHEMA  # elsewhere category 5 is not adversarial
+        splits[split] += sum(1 for qa in conv.qa if not locomo or qa.category != ADVERSARIAL)
+        split_conversations[split] += 1
     report = evidence_report(c for c in convs if c.dataset in LOCOMO_SCHEMA)
     return {
         "datasets": sorted({c.dataset for c in convs}),
@@ -46,6 +56,7 @@ def dataset_stats(conversations: Iterable[Conversation]) -> dict[str, Any]:
         "questions": sum(len(c.qa) for c in convs),
         "by_category": {str(k): by_category[k] for k in sorted(by_category)},
         "splits": splits,
+        "split_conversations": split_conversations,
         "facts": sum(len(c.facts) for c in convs),
         "evidence_problems": {
             "total": report.total(),
@@ -87,8 +98,11 @@ def format_stats(stats: dict[str, Any]) -> str:
         (f"  {_category_label(cat, locomo_schema, names)}", str(n))
         for cat, n in stats["by_category"].items()
     ]
-    rows.append(("questions per split (LoCoMo schema: no category 5)", ""))
-    rows += [(f"  {name}", str(n)) for name, n in stats["splits"].items()]
+    rows.append(("conversations / questions per split (LoCoMo schema: no category 5)", ""))
+    per_split = stats.get("split_conversations", {})
+    rows += [
+        (f"  {name}", f"{per_split.get(name, '-')} / {n}") for name, n in stats["splits"].items()
+    ]
     rows.append(("facts", str(stats["facts"])))
     problems = stats["evidence_problems"]
     rows.append(("evidence problems", _problem_text(problems["total"])))

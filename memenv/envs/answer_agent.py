@@ -157,6 +157,7 @@ class AnswerAgentEnv(MemoryEnvBase):
         self.conversation: Conversation | None = None
         self.shown: list[MemoryEntry | None] = []
         self.shown_scores: list[float | None] = []
+        self._last: tuple[str, list[int], float, str] | None = None
         self._obs: dict[str, str] = {}
         self._done = False
         # question index -> (k and (bank, version) per speaker, shown, observation): with the
@@ -249,7 +250,9 @@ class AnswerAgentEnv(MemoryEnvBase):
             parsed = parse_answer_output(action)
             return parsed.answer[:MAX_ANSWER], list(parsed.selected), parsed.has_marker, ""
         if isinstance(action, Mapping):
-            answer = action.get("answer", "")
+            if "answer" not in action:
+                return "", [], False, "an action dict needs an 'answer' (and optionally 'selected')"
+            answer = action["answer"]
             if not isinstance(answer, str):
                 return "", [], False, f"answer must be a string, got {type(answer).__name__}"
             answer = answer[:MAX_ANSWER]
@@ -289,19 +292,27 @@ class AnswerAgentEnv(MemoryEnvBase):
             }
         )
         self._done = True
+        reward = float(scores[self.reward_kind])
+        self._last = (answer, valid_ids, reward, error)
         if self.render_mode == "ansi":
-            info["render"] = self.render(answer)
-        return dict(self._obs), float(scores[self.reward_kind]), True, False, info
+            info["render"] = self.render()
+        return dict(self._obs), reward, True, False, info
 
-    def render(self, answer: str | None = None) -> str | None:
+    def render(self) -> str | None:
+        """The question, the shown memories' count and, after the step, the answer, the
+        selected memories, the reward and any invalid-action reason (``render_mode="ansi"``)."""
         if self.render_mode != "ansi" or self.qa is None:
             return None
         text = f"Q ({self.qa.id}, category {self.qa.category}): {self.qa.question}\n"
         text += f"gold: {self.qa.answer}\n"
-        if answer is not None:
-            text += f"answer: {answer}\n"
-        shown = sum(1 for m in self.shown if m is not None)
-        return text + f"{shown} memories shown\n"
+        text += f"{sum(1 for m in self.shown if m is not None)} memories shown\n"
+        if self._done and self._last is not None:
+            answer, selected, reward, error = self._last
+            text += f"answer: {answer!r}  selected: {selected}  reward ({self.reward_kind}): "
+            text += f"{reward:.3f}\n"
+            if error:
+                text += f"invalid action: {error}\n"
+        return text
 
     def _info(self) -> dict[str, Any]:
         qa = self.qa

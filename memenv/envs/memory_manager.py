@@ -312,6 +312,7 @@ class MemoryManagerEnv(MemoryEnvBase):
         self.shown: list[MemoryEntry] = []
         self.shown_scores: list[float] = []
         self._last_ops: list[OpResult] = []
+        self._last_reward, self._last_invalid = 0.0, ""
         self._potential = 0.0
 
     def _reader(self, answerer: str | Any | None, answer_fn: AnswerFn | None, reward: str):
@@ -453,6 +454,7 @@ class MemoryManagerEnv(MemoryEnvBase):
             final = self._score_questions(list(self._episode.conversation.qa))
             info["terminal_score"] = final
             reward += final
+        self._last_reward, self._last_invalid = float(reward), invalid
         if self.render_mode == "ansi":
             info["render"] = self.render()
         return obs, float(reward), terminated, False, info
@@ -567,16 +569,17 @@ class MemoryManagerEnv(MemoryEnvBase):
             return None
         fact = self.current_fact if self._episode is not None else None
         lines = []
-        if self._last_ops:
-            lines.append(
-                "last ops: "
-                + ", ".join(
-                    f"{r.op}{'' if r.ok else '(rejected)'} {r.entry_id or ''}".strip()
-                    for r in self._last_ops
-                )
+        if self.fact_index > 0:  # after a step: what it did and what it earned
+            ops = ", ".join(
+                f"{r.op}{'' if r.ok else '(rejected)'} {r.entry_id or ''}".strip()
+                for r in self._last_ops
             )
+            lines.append(f"last ops: {ops or 'none'}  reward {self._last_reward:+.3f}")
+            if self._last_invalid:
+                lines.append(f"invalid action: {self._last_invalid}")
         for speaker, bank in self.banks.items():
-            lines.append(f"{speaker}: {len(bank)} memories")
+            size = f"{len(bank)}/{self.capacity}" if self.capacity else str(len(bank))
+            lines.append(f"{speaker}: {size} memories")
         if fact is None:
             lines.append("(episode finished)")
         else:
@@ -597,7 +600,9 @@ class MemoryManagerEnv(MemoryEnvBase):
         if isinstance(action, str):
             return parse_manager_output(action)
         if isinstance(action, Mapping):
-            op = action.get("op", 3)
+            if "op" not in action:
+                return [], "an action dict needs an 'op' (and 'target' for UPDATE and DELETE)"
+            op = action["op"]
             if isinstance(op, str):
                 name = op.strip().upper()
                 name = "NOOP" if name == "NONE" else name
