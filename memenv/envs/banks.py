@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from memenv.data.records import Conversation
 from memenv.envs.fact_sources import FactExtractor
 from memenv.envs.memory_manager import MemoryManagerEnv
@@ -17,8 +19,11 @@ def build_banks(
     retriever: str = "bm25",
     top_k: int = 5,
     capacity: int | None = None,
+    on_step: Callable[[], None] | None = None,
 ) -> dict[str, MemoryBank]:
-    """Play ``manager`` through a MemoryManager episode over ``conversation``; return its banks."""
+    """Play ``manager`` through a MemoryManager episode over ``conversation``; return its banks.
+
+    ``on_step`` is called after every fact (progress bars)."""
     env = MemoryManagerEnv(
         conversations=[conversation],
         fact_source=fact_source,
@@ -32,4 +37,6 @@ def build_banks(
     terminated = False
     while not terminated:
         obs, _, terminated, _, info = env.step(policy.act(obs, info))
+        if on_step is not None:
+            on_step()
     return env.banks

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from memenv.data.registry import DATASETS
-from memenv_app.evaluation.pipeline import EvalConfig, run_eval
+from memenv_app.evaluation.pipeline import EvalConfig, run_dir, run_eval
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +28,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="memories retrieved per speaker for each question (default 30, as the paper)",
     )
     p.add_argument("--top-k", type=int, default=None, help=argparse.SUPPRESS)  # deprecated name
-    p.add_argument("--out", default="runs/eval", help="run directory for results.json/.md")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="run directory for results.json/.md (default: runs/eval/<dataset>-<split>-<manager>-"
+        "<answerer>-<hash of the settings>); a run resumes there when its settings match",
+    )
+    p.add_argument(
+        "--fresh", action="store_true", help="start over, dropping answers an earlier run left"
+    )
     p.add_argument("--include-adversarial", action="store_true", help="keep category 5")
     p.add_argument("--limit", type=int, default=None, help="answer only the first N questions")
     p.add_argument(
@@ -103,6 +110,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         retriever=args.retriever,
         memories_per_speaker=args.memories_per_speaker if args.top_k is None else args.top_k,
         out=args.out,
+        fresh=args.fresh,
         include_adversarial=args.include_adversarial,
         limit=args.limit,
         synth_kwargs=synth_kwargs,
@@ -121,5 +129,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         api_key=args.api_key,
     )
     run_eval(config)
-    print(Path(args.out, "results.md").read_text(encoding="utf-8"))
+    out = run_dir(config)
+    print((out / "results.md").read_text(encoding="utf-8"))
+    print(f"results: {out / 'results.json'} and {out / 'results.md'}")
     return 0

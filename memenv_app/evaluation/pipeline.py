@@ -52,7 +52,11 @@ class EvalConfig:
     split: str = "val"
     manager: str = "add-all"
     answerer: str = "extractive"
-    out: str = "runs/eval"
+    out: str | None = None
+    """Run directory; None: ``runs/eval/<dataset>-<split>-<manager>-<answerer>-<settings hash>``,
+    so runs with other settings never share one (see :func:`run_dir`)."""
+    fresh: bool = False
+    """Start over: drop the answers an earlier run with the same settings left in the folder."""
     data_path: str | None = None
     retriever: str = "bm25"
     memories_per_speaker: int = 30
@@ -224,20 +228,30 @@ def load_or_build_banks(
             print(f"memenv: ignoring unreadable bank cache {path}: {exc}", file=sys.stderr)
     start = time.perf_counter()
     banks: dict[str, Any] = {}
-    bar = _bar(len(conversations), "banks", config.progress)
+    facts = _fact_count(system.fact_source, conversations)
+    bar = _bar(facts, f"banks ({config.manager}, facts)", config.progress)
     for conversation in conversations:
         banks[conversation.id] = build_banks(
             conversation,
             system.make_policy,
             fact_source=system.fact_source,
             retriever=config.retriever,
+            on_step=lambda: bar.update(1),
         )
-        bar.update(1)
     bar.close()
     seconds = time.perf_counter() - start
     if cacheable:
         _save_cache(path, system, banks)
     return system, banks, False, seconds
+
+
+def _fact_count(fact_source: Any, conversations: list[Conversation]) -> int | None:
+    """How many facts the banks are built from (None for an extractor: known only after)."""
+    from memenv.envs.fact_sources import resolve_facts
+
+    if not isinstance(fact_source, str):
+        return None
+    return sum(len(resolve_facts(fact_source, c)) for c in conversations)
 
 
 def _retrieval_reads_extra(system: Any) -> bool:
@@ -297,31 +311,67 @@ def _save_cache(path: Path, system: Any, banks: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def _bar(total: int, desc: str, enabled: bool):
+def _bar(total: int | None, desc: str, enabled: bool):
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, file=sys.stderr, disable=not enabled, leave=False)
+    return tqdm(total=total, desc=desc, file=sys.stderr, disable=not enabled, leave=True)
 
 
 def _config_dict(config: EvalConfig) -> dict[str, Any]:
     out = asdict(config)
-    for key in ("progress", "api_key", "top_k"):
+    for key in ("progress", "api_key", "top_k", "fresh"):
         out.pop(key)
     return out
 
 
+RESUME_IGNORES = ("out", "limit", "cache_dir", "use_cache", "device")
+"""Settings that do not change the answers: a run may resume across them."""
+
+
+def _answer_settings(config: EvalConfig) -> dict[str, Any]:
+    return {k: v for k, v in _config_dict(config).items() if k not in RESUME_IGNORES}
+
+
+def run_dir(config: EvalConfig) -> Path:
+    """``config.out``, or a folder under ``runs/eval`` named from the settings."""
+    if config.out is not None:
+        return Path(config.out)
+    digest = hashlib.sha256(
+        json.dumps(_answer_settings(config), sort_keys=True, default=str).encode()
+    ).hexdigest()[:8]
+    name = f"{config.dataset}-{config.split}-{config.manager}-{config.answerer}-{digest}"
+    return Path("runs/eval") / name.replace("/", "_").replace(":", "_")
+
+
 def _resume_rows(out: Path, config: EvalConfig) -> list[dict[str, Any]]:
-    """Rows of an earlier interrupted run with the same config (else start afresh)."""
+    """Rows of an earlier run in ``out`` with the same settings, announced on stderr.
+
+    A folder holding a run with other settings is an error (never silently reused or
+    overwritten) unless ``config.fresh``; ``config.fresh`` also drops same-setting rows.
+    """
     partial, stamp = out / "partial.jsonl", out / "partial.config.json"
-    wanted = {
-        k: v
-        for k, v in _config_dict(config).items()
-        if k not in ("limit", "cache_dir", "use_cache", "device")
-    }
-    if stamp.exists() and json.loads(stamp.read_text()) == wanted:
-        _drop_torn_tail(partial)  # else the next row is appended to the torn line and lost
-        return list(read_jsonl(partial))
+    wanted = json.loads(json.dumps(_answer_settings(config), sort_keys=True, default=str))
+    if stamp.exists() and not config.fresh:
+        try:
+            held = json.loads(stamp.read_text(encoding="utf-8"))
+        except ValueError:
+            held = None
+        if held == wanted:
+            _drop_torn_tail(partial)  # else the next row is appended to the torn line and lost
+            rows = list(read_jsonl(partial)) if partial.exists() else []
+            if rows and config.progress:
+                print(f"resuming {len(rows)} answered questions from {partial}", file=sys.stderr)
+            return rows
+        if isinstance(held, dict):
+            diff = sorted(k for k in set(held) | set(wanted) if held.get(k) != wanted.get(k))
+            raise ValueError(
+                f"{out} holds an evaluation with other settings ({', '.join(diff[:6])} differ): "
+                "pass another --out (or none, for a folder named from the settings), or --fresh "
+                "to replace it"
+            )
     partial.unlink(missing_ok=True)
+    for name in ("results.json", "results.md"):
+        (out / name).unlink(missing_ok=True)
     atomic_write(stamp, json.dumps(wanted, sort_keys=True))
     return []
 
@@ -388,7 +438,7 @@ def _chunks(items: list[Any], size: int) -> list[list[Any]]:
 
 
 def run_eval(config: EvalConfig, *, on_row: RowCallback | None = None) -> dict[str, Any]:
-    """Run one evaluation and write ``results.json`` / ``results.md`` under ``config.out``.
+    """Run one evaluation and write ``results.json`` / ``results.md`` under :func:`run_dir`.
 
     ``on_row`` is called after each newly answered question (tests use it to interrupt a run).
     Returns the results dict (what ``results.json`` holds).
@@ -447,7 +497,7 @@ def run_eval(config: EvalConfig, *, on_row: RowCallback | None = None) -> dict[s
     needed = [c for c in conversations if any(c is qc for qc, _ in questions)]
     _check_system(system, needed)
 
-    out = Path(config.out)
+    out = run_dir(config)
     out.mkdir(parents=True, exist_ok=True)
     if uses_llm:
         # Attached lazily: a bank cache hit never loads the model.
