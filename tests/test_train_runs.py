@@ -85,6 +85,7 @@ def grpo_run(tmp_path_factory):
 def test_grpo_run_updates_every_weight(grpo_run):
     out, config, result, initial = grpo_run
     assert result["steps"] == 2 and result["algorithm"] == "grpo"
+    assert result["shared_prefill_calls"] > 0  # each group's prompt was encoded once
     train = assert_run_outputs(out, "reward")
     # Some group had different rewards (else the advantages, and the update, are zero).
     assert any((r.get("reward_std") or 0) > 0 for r in train), train

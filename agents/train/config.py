@@ -152,6 +152,12 @@ class GRPOSection:
     scale_rewards: str = _f("group", "Advantage scaling: 'group', 'batch' or 'none'.")
     use_vllm: bool = _f(False, "Generate with vLLM (GPU only).")
     vllm_mode: str = _f("colocate", "'colocate' (same GPUs) or 'server'.")
+    prefill_groups: bool = _f(
+        True,
+        "Transformers generation encodes each group's prompt once and samples its "
+        "num_generations completions from copies of that cache (same tokens as encoding the "
+        "prompt per completion; agents.llm.prefill).",
+    )
 
 
 @dataclass

@@ -243,7 +243,13 @@ class AnswerAgentEnv(MemoryEnvBase):
         }
         self._recall = evidence_recall(qa, [m for m in self.shown if m is not None])
         if state is not None:
-            cached = (state, list(self.shown), list(self.shown_scores), dict(self._obs), self._recall)
+            cached = (
+                state,
+                list(self.shown),
+                list(self.shown_scores),
+                dict(self._obs),
+                self._recall,
+            )
             self._reset_cache[index] = cached
         return dict(self._obs), self._info()
 

@@ -315,8 +315,9 @@ class MemoryManagerEnv(MemoryEnvBase):
         self._last_reward, self._last_invalid = 0.0, ""
         self._potential = 0.0
         self.render_text = True
-        """False skips rendering the text observation (every field ""): for wrappers that read
-        ``shown`` / ``shown_scores`` instead (the featurized view). Rewards and info are unchanged."""
+        """False skips rendering the text observation (every field ""): for wrappers that
+        read ``shown`` / ``shown_scores`` instead (the featurized view). Rewards and info are
+        unchanged."""
 
     def _reader(self, answerer: str | Any | None, answer_fn: AnswerFn | None, reward: str):
         """The frozen reader of the ``answer`` and ``outcome`` rewards, as an AnswerFn."""

@@ -259,7 +259,9 @@ class BM25Index:
         sums: dict[int, float] = {}
         for postings, idf, qtf in parts:
             n = postings.n
-            for slot, tf in zip(postings.slots[:n].tolist(), postings.tfs[:n].tolist(), strict=True):
+            for slot, tf in zip(
+                postings.slots[:n].tolist(), postings.tfs[:n].tolist(), strict=True
+            ):
                 weight = idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * lens[slot] / avgdl)))
                 if qtf > 1:
                     weight = weight * qtf
@@ -270,11 +272,7 @@ class BM25Index:
         need = k - len(out)
         if need > 0:  # documents scoring exactly 0, by order key, then negative ones
             scored = {s for s, v in sums.items() if v != 0}
-            zero = sorted(
-                (orders[s], s)
-                for s in self._slot_of.values()
-                if s not in scored
-            )[:need]
+            zero = sorted((orders[s], s) for s in self._slot_of.values() if s not in scored)[:need]
             out.extend((ids[s], 0.0) for _, s in zero)
             need -= len(zero)
         if need > 0:
