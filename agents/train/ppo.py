@@ -42,7 +42,7 @@ from torch import nn
 
 from agents.train.config import RunConfig
 from agents.train.logs import RunLogger
-from agents.train.model import export_checkpoint, is_peft, load_policy, use_cpu
+from agents.train.model import bf16_autocast, export_checkpoint, is_peft, load_policy, use_cpu
 from agents.train.tasks import Task, TrainRow
 from agents.train.validation import FINAL_DIR, Validator
 
@@ -497,7 +497,11 @@ def train_ppo(
 
     train = config.train
     n_micro = -(-train.batch_size * config.ppo.rollouts_per_prompt // train.micro_batch_size)
-    accelerator = Accelerator(cpu=use_cpu(config), gradient_accumulation_steps=n_micro)
+    accelerator = Accelerator(
+        cpu=use_cpu(config),
+        gradient_accumulation_steps=n_micro,
+        mixed_precision="bf16" if bf16_autocast(config) else "no",
+    )
     out, main = Path(config.output_dir), accelerator.is_main_process
     agent, tokenizer, ref, optimizer = build(config, accelerator)
     sampler = RowSampler(len(task.train_rows), config.seed)
