@@ -237,10 +237,11 @@ class HFBackend(LLMBackend):
         new = out.sequences[:, width:].cpu()
         logprobs = None
         if self.config.return_logprobs and out.logits:
-            columns = []  # one step at a time: never a (batch, steps, vocab) float copy
+            columns = []  # one step at a time, chosen logit minus log-sum-exp: no vocab copy
             for t, step in enumerate(out.logits):
                 chosen = new[:, t].to(step.device).unsqueeze(-1)
-                columns.append(torch.log_softmax(step.float(), dim=-1).gather(-1, chosen))
+                step = step if step.dtype == torch.float32 else step.float()
+                columns.append(step.gather(-1, chosen) - torch.logsumexp(step, -1, keepdim=True))
             logprobs = torch.cat(columns, dim=-1).cpu()
         return [
             self._finish(new[row].tolist(), None if logprobs is None else logprobs[row], params)
