@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,11 @@ def grpo_trainer_class(prefill_groups: bool = True) -> type:
                     prompt_ids, images, multimodal_fields, *args, **kwargs
                 )
             model = self.accelerator.unwrap_model(self.model_wrapped)
-            with patched_generate(model) as shared:
+            # CPU bf16 autocast re-casts every float32 weight at each decoding step: measured
+            # slower than float32 decoding (memenv bench rl), so generation runs without it
+            cpu = self.accelerator.device.type == "cpu"
+            no_autocast = torch.autocast("cpu", enabled=False) if cpu else nullcontext()
+            with patched_generate(model) as shared, no_autocast:
                 out = super()._generate_single_turn(
                     prompt_ids, images, multimodal_fields, *args, **kwargs
                 )

@@ -22,6 +22,7 @@ of the same configuration (same cost). ``--quick`` runs only the tier-1 model at
 
 from __future__ import annotations
 
+import copy
 import os
 import time
 from collections.abc import Callable
@@ -139,13 +140,34 @@ def model_shape(model: Any) -> dict[str, Any]:
     }
 
 
-def flops_per_token(shape: dict[str, Any], seq: int, *, passes: float) -> float:
-    """Model FLOPs of one token: ``passes`` forward-equivalents of 2 x params plus causal
-    attention (2 x layers x seq x hidden per forward). Training: 3 passes for full
-    fine-tuning, 2 with LoRA (no weight gradients of the frozen base); the recompute of
-    gradient checkpointing is not model work, so it lowers the utilisation."""
-    forward = 2 * shape["params"] + 2 * shape["layers"] * seq * shape["hidden"]
-    return passes * forward
+def forward_flops(shape: dict[str, Any], seq: int, logits: int) -> float:
+    """Model FLOPs of one forward pass over ``seq`` tokens that computes the output logits of
+    the last ``logits`` of them: 2 x (parameters without the tied embedding) per token, the
+    output layer (2 x vocab x hidden) per kept logit, and causal attention (2 x layers x seq x
+    hidden per token: half of QK^T and AV)."""
+    out_layer = shape["vocab"] * shape["hidden"]
+    body = shape["params"] - out_layer
+    attention = 2 * shape["layers"] * seq * shape["hidden"]
+    return seq * (2 * body + attention) + logits * 2 * out_layer
+
+
+def training_flops(shape: dict[str, Any], seq: int, logits: int, *, lora: bool) -> float:
+    """Model FLOPs of one sequence's forward and backward: 3 forward-equivalents when every
+    weight trains, 2 with LoRA (no weight gradients of the frozen base). A checkpointing
+    recompute is not model work, so it lowers the utilisation."""
+    return (2 if lora else 3) * forward_flops(shape, seq, logits)
+
+
+def bf16_frozen_copy(model: Any) -> Any:
+    """A copy whose frozen weights are bfloat16 and trainable ones (LoRA adapters) float32:
+    bf16 weights with float32 master weights (``model.dtype: bfloat16`` with LoRA)."""
+    import torch
+
+    copy_ = copy.deepcopy(model)
+    for param in copy_.parameters():
+        if not param.requires_grad:
+            param.data = param.data.to(torch.bfloat16)
+    return copy_
 
 
 # ---------------------------------------------------------------------- measurements
@@ -163,9 +185,18 @@ def _tokens(vocab: int, shape: tuple[int, ...], seed: int) -> Any:
 
 
 def train_step_seconds(
-    model: Any, batch: int, seq: int, *, bf16: bool, checkpointing: bool, reps: int
+    model: Any,
+    batch: int,
+    seq: int,
+    keep: int,
+    *,
+    bf16: bool,
+    checkpointing: bool,
+    reps: int,
 ) -> float:
-    """Seconds of one micro-step: forward, backward and AdamW on ``batch x seq`` tokens."""
+    """Seconds of one GRPO-style micro-step on ``batch x seq`` random tokens: forward with
+    logits for the last ``keep`` positions only (the completion, as TRL computes them), the
+    completion tokens' log-probabilities as the loss, backward, AdamW."""
     import torch
 
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -176,12 +207,15 @@ def train_step_seconds(
             model.enable_input_require_grads()
     model.train()
     ids = _tokens(model.config.vocab_size, (batch, seq), seed=1)
+    targets = ids[:, seq - keep + 1 :]
     times = []
     try:
         for _ in range(reps):
             start = time.perf_counter()
             with _autocast(bf16):
-                loss = model(input_ids=ids, labels=ids).loss
+                logits = model(input_ids=ids, logits_to_keep=keep).logits[:, :-1]
+            logp = torch.log_softmax(logits.float(), -1).gather(-1, targets.unsqueeze(-1))
+            loss = -logp.mean()
             loss.backward()
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
@@ -270,40 +304,44 @@ def bench_model(
     micro, group = settings["micro_batch"], settings["group"]
     out: dict[str, Any] = {"model": label, "settings": settings, **shape}
 
+    keep = settings["new_tokens"] + 1
+    flops = micro * training_flops(shape, seq, keep, lora=lora)
+    half = bf16_frozen_copy(model) if lora else None  # frozen weights in bf16
     train: dict[str, Any] = {}
-    variants = {
-        "fp32": {"bf16": False, "checkpointing": False},
-        "bf16_autocast": {"bf16": True, "checkpointing": False},
-        "fp32_checkpointing": {"bf16": False, "checkpointing": True},
+    variants: dict[str, tuple[Any, dict[str, bool]]] = {
+        "fp32": (model, {"bf16": False, "checkpointing": False}),
+        "bf16_autocast": (model, {"bf16": True, "checkpointing": False}),
+        "fp32_checkpointing": (model, {"bf16": False, "checkpointing": True}),
     }
-    for name, kw in variants.items():
+    if half is not None:
+        variants["bf16_weights"] = (half, {"bf16": True, "checkpointing": False})
+    for name, (net, kw) in variants.items():
         progress(f"bench rl: {label}: training micro-step {name} ({micro} x {seq} tokens)")
-        seconds = train_step_seconds(model, micro, seq, reps=reps, **kw)
-        passes = 2 if lora else 3  # model FLOPs: a checkpointing recompute is not counted
-        tokens_per_s = micro * seq / seconds
-        flops = flops_per_token(shape, seq, passes=passes)
+        seconds = train_step_seconds(net, micro, seq, keep, reps=reps, **kw)
         peak = peaks["bf16"] if kw["bf16"] else peaks["fp32"]
         train[name] = {
             "seconds": seconds,
-            "tokens_per_s": tokens_per_s,
-            "gflops_per_s": tokens_per_s * flops / 1e9,
-            "mfu": tokens_per_s * flops / (peak * 1e9),
-            "flops_per_token": flops,
+            "tokens_per_s": micro * seq / seconds,
+            "gflops_per_s": flops / seconds / 1e9,
+            "mfu": flops / seconds / (peak * 1e9),
         }
     out["train_step"] = train
+    out["train_flops_per_micro_step"] = flops
 
     rollouts: dict[str, Any] = {}
     for g in sorted({group, 8}):
-        for name, kw in {
-            "plain_fp32": {"shared": False, "bf16": False},
-            "shared_fp32": {"shared": True, "bf16": False},
-            "shared_bf16": {"shared": True, "bf16": True},
-        }.items():
-            if g != group and name == "shared_bf16":
-                continue
+        kinds: dict[str, tuple[Any, dict[str, bool]]] = {
+            "plain_fp32": (model, {"shared": False, "bf16": False}),
+            "shared_fp32": (model, {"shared": True, "bf16": False}),
+        }
+        if g == group:
+            kinds["shared_bf16_autocast"] = (model, {"shared": True, "bf16": True})
+        if g == group and half is not None:
+            kinds["shared_bf16_weights"] = (half, {"shared": True, "bf16": False})
+        for name, (net, kw) in kinds.items():
             progress(f"bench rl: {label}: group of {g}, {name}")
             seconds, tokens = rollout(
-                model, settings["prompt_tokens"], g, settings["new_tokens"], **kw
+                net, settings["prompt_tokens"], g, settings["new_tokens"], **kw
             )
             rollouts.setdefault(str(g), {})[name] = {"seconds": seconds, "tokens": tokens}
     for runs in rollouts.values():
@@ -314,19 +352,23 @@ def bench_model(
             if isinstance(run, dict):
                 run.pop("tokens", None)
     out["rollout"] = rollouts
+    del half
 
-    best_train = min(("fp32", "bf16_autocast"), key=lambda n: train[n]["seconds"])
     g = rollouts[str(group)]
-    best_roll = min(("shared_fp32", "shared_bf16"), key=lambda n: g[n]["seconds"])
     micro_steps = settings["groups_per_step"] * group // micro
-    before = (
-        settings["groups_per_step"] * g["plain_fp32"]["seconds"]
-        + micro_steps * (train["fp32"]["seconds"])
-    )
-    after = (
-        settings["groups_per_step"] * g[best_roll]["seconds"]
-        + micro_steps * (train[best_train]["seconds"])
-    )
+
+    def step_seconds(roll: str, trains: str) -> float:
+        groups = settings["groups_per_step"] * g[roll]["seconds"]
+        return groups + micro_steps * train[trains]["seconds"]
+
+    before = step_seconds("plain_fp32", "fp32")
+    # one model per configuration: float32 weights (autocast in training only), or bf16 frozen
+    # weights with float32 LoRA adapters
+    configs = [("shared_fp32", min(("fp32", "bf16_autocast"), key=lambda n: train[n]["seconds"]))]
+    if "bf16_weights" in train:
+        configs.append(("shared_bf16_weights", "bf16_weights"))
+    best_roll, best_train = min(configs, key=lambda c: step_seconds(*c))
+    after = step_seconds(best_roll, best_train)
     out["grpo_step"] = {
         "micro_steps": micro_steps,
         "before_s": before,
@@ -340,7 +382,8 @@ def bench_model(
         progress(f"bench rl: {label}: decode batch {batch}")
         rate = decode_rate(model, batch, decode_tokens, bf16=False)
         bound_bw = batch * bandwidth * 1e9 / shape["weight_bytes"]
-        bound_compute = peaks["fp32"] * 1e9 / flops_per_token(shape, 16 + decode_tokens, passes=1)
+        per_token = forward_flops(shape, 1, 1) + 2 * shape["layers"] * 16 * shape["hidden"]
+        bound_compute = peaks["fp32"] * 1e9 / per_token
         decode[str(batch)] = {
             "tokens_per_s": rate,
             "bandwidth_bound_tokens_per_s": bound_bw,
