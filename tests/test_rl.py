@@ -150,3 +150,18 @@ def test_sft_initial_policy_is_cached_and_deterministic(tiny_tier1, tmp_path, mo
     assert info["rows"] > 20 and info["config"]["noise"] == 0.3
     with pytest.raises(ValueError, match="noise must be in"):
         SFTConfig(noise=2)
+
+
+def test_cleanrl_grpo_file_runs(tiny_policy, monkeypatch, capsys):
+    from experiments.rl import grpo_cleanrl
+
+    argv = ["grpo_cleanrl", "--init", str(tiny_policy), "--iterations", "1", "--groups", "1"]
+    monkeypatch.setattr("sys.argv", [*argv, "--group-size", "2", "--eval-conversations", "1"])
+    before = Tier1Policy.load(tiny_policy).model.state_dict()["model.norm.weight"].clone()
+    trained = grpo_cleanrl.main()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("iteration 0: val ") and lines[1].startswith("iteration 1: score")
+    assert lines[-1].startswith("final: val ")
+    assert torch.equal(
+        before, Tier1Policy.load(tiny_policy).model.state_dict()["model.norm.weight"]
+    )
