@@ -19,7 +19,8 @@ def _args(model, out, *extra):
         "rl-bench", "--task", "manager-medium", "--algo", "grpo,ppo", "--seeds", "0",
         "--out", str(out), "--model", str(model), "--iterations", "1", "--groups", "1",
         "--group-size", "2", "--eval-every", "1", "--eval-episodes", "1",
-        "--test-episodes", "2", "--sft-steps", "60", "--sft-lr", "1e-2", "--sft-noise", "0.5", "--sft-conversations", "4",
+        "--test-episodes", "2", "--sft-steps", "60", "--sft-lr", "1e-2", "--sft-noise", "0.5",
+        "--sft-conversations", "4",
         "--refs", "add-all", *extra,
     ]  # fmt: skip
 
