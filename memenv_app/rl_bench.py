@@ -131,6 +131,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         lr=args.sft_lr,
         conversations=args.sft_conversations,
         seed=0,
+        bf16=args.bf16,
     )
     algo_config = AlgoConfig(kl_coef=args.kl_coef, clip=args.clip)
     base_config = RLConfig(
@@ -148,6 +149,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         eval_every=args.eval_every,
         eval_episodes=args.eval_episodes,
         num_threads=args.threads,
+        bf16=args.bf16,
         algo_config=algo_config,
     )
     settings = {
@@ -438,5 +440,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--sft-lr", type=float, default=5e-4, help="SFT learning rate")
     p.add_argument("--refs", default=None, help="scripted references (comma-separated)")
+    p.add_argument(
+        "--bf16", action="store_true", help="bfloat16 autocast in SFT and RL training passes"
+    )
     p.add_argument("--threads", type=int, default=1, help="torch threads (1: deterministic)")
     p.set_defaults(func=cmd_rl_bench, command_line=None)

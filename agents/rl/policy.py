@@ -165,8 +165,11 @@ class Tier1Policy:
         prompt_ids: list[list[int]],
         completion_ids: list[list[int]],
         temperature: float = 1.0,
+        bf16: bool = False,
     ) -> ForwardOut:
-        """Log-probabilities of the completions given their prompts (with gradients)."""
+        """Log-probabilities of the completions given their prompts (with gradients);
+        ``bf16`` runs the model under bfloat16 autocast (about 1.6x faster on CPU, log-probs
+        then differ from the float32 sampler's by bf16 rounding)."""
         n = len(prompt_ids)
         lengths = [len(p) + len(c) for p, c in zip(prompt_ids, completion_ids, strict=True)]
         width = max(lengths)
@@ -177,7 +180,9 @@ class Tier1Policy:
             row = p + c
             ids[i, : len(row)] = torch.tensor(row)
             attn[i, : len(row)] = 1
-        hidden = self.model.model(input_ids=ids, attention_mask=attn).last_hidden_state
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            hidden = self.model.model(input_ids=ids, attention_mask=attn).last_hidden_state
+        hidden = hidden.float()
         starts = torch.tensor([len(p) - 1 for p in prompt_ids])
         offsets = torch.arange(longest)
         index = (starts[:, None] + offsets[None, :]).clamp(max=width - 1)

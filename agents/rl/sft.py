@@ -51,6 +51,7 @@ class SFTConfig:
     batch_size: int = field(default=32, metadata={"help": "Rows per step."})
     lr: float = field(default=5e-4, metadata={"help": "AdamW learning rate."})
     seed: int = field(default=0, metadata={"help": "Seeds the noise and the row order."})
+    bf16: bool = field(default=False, metadata={"help": "bfloat16 autocast (faster)."})
 
     def __post_init__(self) -> None:
         get_task(self.task)
@@ -177,7 +178,9 @@ def train_sft(policy: Tier1Policy, rows: list[tuple[str, str]], config: SFTConfi
             order, pos = torch.randperm(len(rows), generator=gen), 0
         idx = order[pos : pos + config.batch_size].tolist()
         pos += config.batch_size
-        out = policy.forward([prompts[i] for i in idx], [completions[i] for i in idx])
+        out = policy.forward(
+            [prompts[i] for i in idx], [completions[i] for i in idx], bf16=config.bf16
+        )
         loss = -(out.logprobs * out.mask).sum() / out.mask.sum()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

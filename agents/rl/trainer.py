@@ -59,6 +59,9 @@ class RLConfig:
     eval_episodes: int = field(
         default=16, metadata={"help": "Held-out episodes per curve point (spread over the split)."}
     )
+    bf16: bool = field(
+        default=False, metadata={"help": "bfloat16 autocast in the training pass (faster)."}
+    )
     num_threads: int = field(default=1, metadata={"help": "torch threads (1: deterministic)."})
     algo_config: AlgoConfig = field(default_factory=AlgoConfig)
 
@@ -217,7 +220,9 @@ def train(
             order = torch.randperm(len(batch), generator=gen)
             for start in range(0, len(batch), config.minibatch_size):
                 mb = batch.select(order[start : start + config.minibatch_size])
-                fresh = policy.forward(mb.prompt_ids, mb.completion_ids, config.temperature)
+                fresh = policy.forward(
+                    mb.prompt_ids, mb.completion_ids, config.temperature, bf16=config.bf16
+                )
                 loss, stats = algo.loss(fresh, mb)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
