@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import memenv  # noqa: F401  (registers the ids)
+from memenv.data.records import OPERATIONS
 from memenv.envs import AnswerAgentEnv, MemoryManagerEnv
 from memenv.wrappers import (
     FeaturizedAnswerAgent,
@@ -122,18 +123,19 @@ def test_manager_masks():
     k = 3
     mask = env.action_masks()
     assert mask.dtype == bool and mask.shape == (2 + 2 * k,)
-    assert mask.tolist() == [True, True] + [False] * (2 * k)  # empty bank: only ADD and NOOP
+    assert mask.tolist() == [True] + [False] * (2 * k) + [True]  # empty bank: only ADD and NOOP
     seen_full = False
     for _ in range(40):
         mask = env.action_masks()
         shown = len(env.base.shown)
-        assert mask[2 : 2 + k].tolist() == [i < shown for i in range(k)]
-        assert mask[2 + k :].tolist() == [i < shown for i in range(k)]
+        assert mask[1 : 1 + k].tolist() == [i < shown for i in range(k)]
+        assert mask[1 + k : 1 + 2 * k].tolist() == [i < shown for i in range(k)]
+        assert mask[1 + 2 * k]
         fact = env.base.current_fact
         full = len(env.base.banks[fact.speaker]) >= 2
         assert mask[0] == (not full)
         seen_full |= full
-        _, _, terminated, _, info = env.step(0 if mask[0] else 1)
+        _, _, terminated, _, info = env.step(0 if mask[0] else env.flat_action("NOOP"))
         assert not info["invalid_action"]
         if terminated:
             break
@@ -169,7 +171,7 @@ def test_manager_action_mapping(update_text):
     # NOOP changes nothing.
     bank = base.banks[base.current_fact.speaker]
     before = {e.id: e.text for e in bank.entries()}
-    *_, info = env.step(1)
+    *_, info = env.step(1 + 2 * k)
     assert info["applied_ops"] == ["NOOP"]
     assert {e.id: e.text for e in bank.entries()} == before
     _same_speaker_state(env)
@@ -188,7 +190,7 @@ def test_manager_action_mapping(update_text):
     bank = base.banks[fact.speaker]
     target = base.shown[1]
     *_, info = env.step(env.flat_action("UPDATE", 1))
-    assert env.flat_action("UPDATE", 1) == 3
+    assert env.flat_action("UPDATE", 1) == 2
     assert info["applied_ops"] == ["UPDATE"]
     new_text = bank.get(target.id).text
     expected = (
@@ -202,9 +204,26 @@ def test_manager_action_mapping(update_text):
     # DELETE slot 1 removes that shown memory.
     bank = base.banks[base.current_fact.speaker]
     target = base.shown[1]
-    *_, info = env.step(2 + k + 1)
+    *_, info = env.step(1 + k + 1)
     assert info["applied_ops"] == ["DELETE"]
     assert target.id not in {e.id for e in bank.entries()}
+
+
+def test_manager_flat_numbering_follows_the_base_operations():
+    env = manager(top_k=3)
+    ids = [env.flat_action(op, 0) for op in OPERATIONS]
+    assert ids == sorted(ids) == [0, 1, 4, 7]  # ADD, UPDATE 0, DELETE 0, NOOP
+    assert [env.decode(i) for i in range(8)] == [
+        ("ADD", 0),
+        *[("UPDATE", i) for i in range(3)],
+        *[("DELETE", i) for i in range(3)],
+        ("NOOP", 0),
+    ]
+    with pytest.warns(DeprecationWarning, match="flat-legacy"):
+        legacy = manager(top_k=3, action="flat-legacy")
+    assert [legacy.decode(i)[0] for i in (0, 1, 2, 5)] == ["ADD", "NOOP", "UPDATE", "DELETE"]
+    legacy.reset(seed=0)
+    assert legacy.action_masks().tolist() == [True, True] + [False] * 6
 
 
 def test_manager_invalid_and_passthrough_actions():

@@ -93,9 +93,14 @@ def scripted_rows(env_id: str, env_kwargs: dict[str, Any]) -> dict[str, dict[str
     add_all = evaluate(lambda obs, mask: 0, env, default_eval_episodes(env))
     rows["add-all"] = summarise([float(np.mean(add_all))])
     # A probe of the recall reward: UPDATE the best-matching memory whenever one is shown.
-    update_top = evaluate(lambda obs, mask: 2 if mask[2] else 0, env, default_eval_episodes(env))
+    update_slot0 = env.get_wrapper_attr("flat_action")("UPDATE", 0)
+    update_top = evaluate(
+        lambda obs, mask: update_slot0 if mask[update_slot0] else 0,
+        env,
+        default_eval_episodes(env),
+    )
     rows["update-top"] = summarise([float(np.mean(update_top))])
-    rows["update-top"]["note"] = "flat action 2 (UPDATE slot 0, merge) when possible, else ADD"
+    rows["update-top"]["note"] = "UPDATE slot 0 (merge) when possible, else ADD"
     for name in ("mem0", "oracle"):
         if name == "oracle" and "Synth" not in env_id:
             continue

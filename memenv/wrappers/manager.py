@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import gymnasium as gym
@@ -13,7 +14,7 @@ from memenv.envs.memory_manager import MemoryManagerEnv
 from memenv.memory import MemoryEntry
 from memenv.wrappers.features import DEFAULT_DIM, hash_text, normalise_scores, overlap_features
 
-ACTION_MODES = ("flat", "multi")
+ACTION_MODES = ("flat", "multi", "flat-legacy")
 UPDATE_TEXTS = ("merge", "fact")
 OVERLAP_FEATURES = 4  # jaccard, containment, cosine, same session date
 PROGRESS_FEATURES = 4  # fact position, session position, bank fill, speaker
@@ -58,10 +59,16 @@ class FeaturizedMemoryManager(gym.Wrapper):
 
     ## Action Space
 
+    One numbering everywhere: the operations come in the base environment's order (0 ADD,
+    1 UPDATE, 2 DELETE, 3 NOOP, :data:`memenv.data.records.OPERATIONS`).
+
     ``action="flat"`` (default): ``Discrete(2 + 2k)`` with ``k = top_k``: ``0`` ADD the fact,
-    ``1`` NOOP, ``2 + i`` UPDATE shown memory ``i``, ``2 + k + i`` DELETE shown memory ``i``.
+    ``1 + i`` UPDATE shown memory ``i``, ``1 + k + i`` DELETE shown memory ``i``, ``1 + 2k``
+    NOOP (:meth:`flat_action` gives the id of an operation by name).
     ``action="multi"``: ``MultiDiscrete([4, k])``, ``[op, slot]`` with the base environment's op
-    codes (0 ADD, 1 UPDATE, 2 DELETE, 3 NOOP; the slot is ignored for ADD and NOOP).
+    codes (the slot is ignored for ADD and NOOP).
+    ``action="flat-legacy"``: the numbering before version 0.2 (``0`` ADD, ``1`` NOOP, ``2 + i``
+    UPDATE, ``2 + k + i`` DELETE), kept for one release with a ``DeprecationWarning``.
 
     ADD stores the fact's text. UPDATE writes ``update_text="merge"`` (default, see
     :func:`merge_texts`: ``"old; fact"``, capped at the bank's ``max_text_chars``) or ``"fact"``
@@ -90,6 +97,12 @@ class FeaturizedMemoryManager(gym.Wrapper):
 
     ``dim``, ``action``, ``update_text`` as above; the base environment is given (build one with
     :func:`memenv.wrappers.make_featurized_manager`).
+
+    ## Version History
+
+    - 0.2: the flat numbering follows the base environment's operation order (NOOP moved from
+      ``1`` to ``1 + 2k``); the previous numbering is ``action="flat-legacy"`` for one release.
+    - 0.1: initial release.
     """
 
     def __init__(
@@ -114,6 +127,14 @@ class FeaturizedMemoryManager(gym.Wrapper):
         self.dim = dim
         self.k = base.top_k
         self.action_mode = action
+        if action == "flat-legacy":
+            warnings.warn(
+                'action="flat-legacy" (0 ADD, 1 NOOP, 2+i UPDATE, 2+k+i DELETE) is deprecated and '
+                'will be removed in the next release; action="flat" numbers the operations in '
+                "the base environment's order (0 ADD, 1+i UPDATE, 1+k+i DELETE, 1+2k NOOP)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         self.update_text = update_text
         self._sessions: dict[str, int] = {}  # conversation id -> last session index
         k = self.k
@@ -127,7 +148,7 @@ class FeaturizedMemoryManager(gym.Wrapper):
                 "progress": spaces.Box(0.0, 1.0, (PROGRESS_FEATURES,), np.float32),
             }
         )
-        if action == "flat":
+        if action != "multi":
             self.action_space = spaces.Discrete(2 + 2 * k)
         else:
             self.action_space = spaces.MultiDiscrete([4, k])
@@ -145,17 +166,18 @@ class FeaturizedMemoryManager(gym.Wrapper):
     def decode(self, action: Any) -> tuple[str, int] | None:
         """``(op name, slot)`` of a flat or multi action; None if it is neither."""
         k = self.k
-        if self.action_mode == "flat":
+        if self.action_mode != "multi":
             a = _as_int(action)
             if a is None or not 0 <= a < 2 + 2 * k:
                 return None
             if a == 0:
                 return "ADD", 0
-            if a == 1:
+            if a == self._noop_id:
                 return "NOOP", 0
-            if a < 2 + k:
-                return "UPDATE", a - 2
-            return "DELETE", a - 2 - k
+            first = self._update_base
+            if a < first + k:
+                return "UPDATE", a - first
+            return "DELETE", a - first - k
         arr = np.asarray(action) if isinstance(action, list | tuple | np.ndarray) else None
         if arr is None or arr.shape != (2,) or arr.dtype.kind not in "iu":
             return None
@@ -181,19 +203,28 @@ class FeaturizedMemoryManager(gym.Wrapper):
         return {"op": op, "target": slot, "text": text}
 
     def flat_action(self, op: str, slot: int = 0) -> int:
-        """The flat action id of ``op`` ("ADD", "NOOP", "UPDATE", "DELETE") on ``slot``."""
+        """The flat action id of ``op`` ("ADD", "UPDATE", "DELETE", "NOOP") on ``slot``."""
         op = op.upper()
+        if op not in OPERATIONS:
+            raise ValueError(f"op must be one of {OPERATIONS}, got {op!r}")
         if op == "ADD":
             return 0
         if op == "NOOP":
-            return 1
+            return self._noop_id
         if not 0 <= slot < self.k:
             raise ValueError(f"slot must be in 0..{self.k - 1}, got {slot}")
         if op == "UPDATE":
-            return 2 + slot
-        if op == "DELETE":
-            return 2 + self.k + slot
-        raise ValueError(f"unknown op {op!r}")
+            return self._update_base + slot
+        return self._update_base + self.k + slot
+
+    @property
+    def _update_base(self) -> int:
+        """Flat id of UPDATE slot 0 (after ADD, and after NOOP in the legacy numbering)."""
+        return 2 if self.action_mode == "flat-legacy" else 1
+
+    @property
+    def _noop_id(self) -> int:
+        return 1 if self.action_mode == "flat-legacy" else 1 + 2 * self.k
 
     def _current_fact(self) -> Fact | None:
         """The fact being decided on; None before the first reset and after the last fact."""
@@ -211,7 +242,8 @@ class FeaturizedMemoryManager(gym.Wrapper):
         return bank is None or len(bank) < capacity
 
     def action_masks(self) -> np.ndarray:
-        """Valid actions (bool): ``(2 + 2k,)`` flat, or ``(4 + k,)`` op then slot for "multi".
+        """Valid actions (bool): ``(2 + 2k,)`` flat (indexed by flat id), or ``(4 + k,)`` op then
+        slot for "multi".
 
         ADD needs room in the speaker's bank, UPDATE and DELETE an occupied slot; NOOP is always
         valid. In "multi" mode the slot mask is all True when no memory is shown (its value is
@@ -222,6 +254,8 @@ class FeaturizedMemoryManager(gym.Wrapper):
         occupied = np.arange(k) < shown
         add_ok = self._bank_has_room()
         if self.action_mode == "flat":
+            return np.concatenate([[add_ok], occupied, occupied, [True]]).astype(bool)
+        if self.action_mode == "flat-legacy":
             return np.concatenate([[add_ok, True], occupied, occupied]).astype(bool)
         any_shown = bool(shown)
         slots = occupied if any_shown else np.ones(k, dtype=bool)
