@@ -1,5 +1,5 @@
 """REINFORCE with a baseline: advantage = episode return minus a running mean of past batch
-returns (updated after each batch, so the batch's own returns never enter its baseline); the
+returns (updated after each batch; the first batch, with no history, uses its own mean); the
 loss is ``-A * log pi(completion)`` summed over tokens and averaged over steps. Meant to be run
 with one epoch per batch (on-policy)."""
 
