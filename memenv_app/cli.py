@@ -28,6 +28,7 @@ SUBCOMMAND_MODULES = (
     "memenv_app.train_cli",
     "memenv_app.reference",
     "agents.tier1.cli",
+    "memenv_app.rl_bench",
 )
 COMMANDS_GROUP = "memenv.commands"
 """Entry-point group of third-party subcommand modules."""

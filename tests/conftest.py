@@ -15,3 +15,36 @@ def locomo_path() -> Path:
     if not LOCOMO_TRAINVAL.is_file():
         pytest.skip(f"LoCoMo file not found at {LOCOMO_TRAINVAL}")
     return LOCOMO_TRAINVAL
+
+
+@pytest.fixture(scope="session")
+def tiny_tier1(tmp_path_factory) -> Path:
+    """A tiny tier-1 build for the RL tests (a few seconds, built once per session)."""
+    from agents.tier1.build import Tier1Config, build_tier1
+    from agents.tier1.corpus import CorpusConfig
+    from agents.tier1.model import ModelConfig
+    from agents.tier1.pretrain import TrainConfig
+    from agents.tier1.tokenizer import TokenizerConfig
+
+    config = Tier1Config(
+        corpus=CorpusConfig(n_conversations=2),
+        tokenizer=TokenizerConfig(vocab_size=400),
+        model=ModelConfig(
+            hidden_size=32, num_layers=1, num_heads=2, num_kv_heads=2, intermediate_size=64
+        ),
+        train=TrainConfig(
+            steps=6, batch_size=2, seq_len=64, warmup_steps=2, log_every=3, num_threads=1
+        ),
+        eval_conversations=0,
+    )
+    return build_tier1(tmp_path_factory.mktemp("tier1-rl") / "build", seed=0, config=config)
+
+
+@pytest.fixture(scope="session")
+def tiny_policy(tiny_tier1, tmp_path_factory) -> Path:
+    """The tiny build after a short SFT on noisy mem0 actions: mostly well-formed, varied
+    actions, so that the episodes of one group differ in return."""
+    from agents.rl.sft import SFTConfig, build_sft
+
+    config = SFTConfig(conversations=4, steps=60, batch_size=16, lr=1e-2, noise=0.5)
+    return build_sft(tiny_tier1, config, tmp_path_factory.mktemp("tier1-rl") / "sft")

@@ -114,12 +114,17 @@ def test_best_checkpoint_is_an_llm_backend(grpo_run):
     assert 1 <= len(completion.token_ids) <= 6
 
 
-def test_sft_run_updates_every_weight(tmp_path):
+def test_sft_run_updates_every_weight(tmp_path, capfd):
     out = tmp_path / "run"
     config = run_config(out, "algorithm=sft", "train.max_steps=2")
     base, _ = load_base_model(config)
     initial = trainable_parameters(base)
+    capfd.readouterr()
     result = train(config)
+    printed = capfd.readouterr()
+    # Quiet trainer output: a bar and one line per validation, no raw log dictionaries.
+    assert "{'" not in printed.out + printed.err, printed
+    assert "sft steps" in printed.err and "step 2 validation: " in printed.out, printed
     assert result["steps"] == 2 and result["algorithm"] == "sft"
     assert_run_outputs(out, "loss")
     assert_every_parameter_changed(initial, out)

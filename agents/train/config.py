@@ -149,6 +149,11 @@ class TrainConfig:
         None, "Start from this checkpoint folder (e.g. an SFT run's best) instead of model.name."
     )
     tensorboard: bool = _f(True, "Also log to TensorBoard when it is installed.")
+    progress: bool = _f(
+        True,
+        "Show a progress bar (step, reward, loss) and one line per validation on stderr; "
+        "False prints nothing. Every value is in OUT/log.jsonl either way.",
+    )
 
 
 @dataclass

@@ -16,6 +16,7 @@ from agents.train.hf_common import (
     MemenvCallback,
     PartsBuffer,
     latest_checkpoint,
+    quiet,
     trainer_arguments,
 )
 from agents.train.logs import RunLogger
@@ -99,6 +100,7 @@ def train_grpo(
         peft_config=lora_config(config),
         callbacks=[MemenvCallback(config, logger, validator, buffer)],
     )
+    quiet(trainer)
     checkpoint = latest_checkpoint(config) if resume else None
     if checkpoint is not None:
         rewind_run(logger, validator, checkpoint_step(checkpoint))

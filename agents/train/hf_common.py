@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from transformers import TrainerCallback
+from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
 from agents.train.config import RunConfig
 from agents.train.logs import RunLogger, plot_curve
@@ -84,6 +85,13 @@ class PartsBuffer:
         return out
 
 
+def quiet(trainer: Any) -> Any:
+    """Drop the callbacks that print each raw log dictionary (``MemenvCallback`` shows a bar)."""
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+    return trainer
+
+
 class MemenvCallback(TrainerCallback):
     """Writes TRL's logs to ``log.jsonl`` and validates every ``train.eval_every`` steps."""
 
@@ -97,6 +105,20 @@ class MemenvCallback(TrainerCallback):
         self.config, self.logger, self.validator = config, logger, validator
         self.buffer = buffer or PartsBuffer()
         self.last_validated = -1
+        self.bar: Any = None
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any):
+        if self.config.train.progress:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(
+                total=state.max_steps,
+                initial=state.global_step,
+                desc=f"{self.config.algorithm} steps",
+                unit="step",
+                dynamic_ncols=True,
+            )
+            self.validator.announce = self.bar.write
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kw: Any):
         if not logs or "train_runtime" in logs:
@@ -104,6 +126,9 @@ class MemenvCallback(TrainerCallback):
         values = {_RENAME.get(k, k): v for k, v in logs.items()}
         values.update(self.buffer.drain())
         self.logger.log("train", state.global_step, values)
+        if self.bar is not None:
+            shown = {k: values[k] for k in ("reward", "loss", "kl") if values.get(k) is not None}
+            self.bar.set_postfix({k: f"{v:.3g}" for k, v in shown.items()}, refresh=False)
 
     def _validate(self, state: Any, model: Any, tokenizer: Any) -> None:
         if state.global_step == self.last_validated:
@@ -112,6 +137,8 @@ class MemenvCallback(TrainerCallback):
         self.validator(model, tokenizer, state.global_step)
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any):
+        if self.bar is not None:
+            self.bar.update(state.global_step - self.bar.n)
         every = self.config.train.eval_every
         if every and state.global_step % every == 0:
             self._validate(state, kw["model"], kw["processing_class"])
@@ -119,3 +146,7 @@ class MemenvCallback(TrainerCallback):
     def on_train_end(self, args: Any, state: Any, control: Any, **kw: Any):
         self._validate(state, kw["model"], kw["processing_class"])
         plot_curve(self.config.output_dir)
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+            self.validator.announce = None

@@ -531,6 +531,12 @@ def train_ppo(
     agent = accelerator.unwrap_model(model)
     rank, size = accelerator.process_index, train.batch_size
     last_eval, last_save = -1, step
+    bar = None
+    if main and train.progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=train.max_steps, initial=step, desc="ppo steps", unit="step")
+        validator.announce = bar.write
     while step < train.max_steps:
         set_learning_rates(optimizer, step, train.warmup_steps)
         picked = sampler.take(size * accelerator.num_processes)[rank * size : (rank + 1) * size]
@@ -539,6 +545,10 @@ def train_ppo(
         step += 1
         if main and (step % max(1, train.log_every) == 0 or step == train.max_steps):
             logger.log("train", step, stats)
+        if bar is not None:
+            bar.update(1)
+            shown = {k: stats[k] for k in ("reward", "loss", "kl") if stats.get(k) is not None}
+            bar.set_postfix({k: f"{v:.3g}" for k, v in shown.items()}, refresh=False)
         if train.eval_every > 0 and step % train.eval_every == 0:
             evaluate(accelerator, validator, agent, tokenizer, step)
             last_eval = step
@@ -551,6 +561,9 @@ def train_ppo(
         save_checkpoint(out, step, agent, optimizer, sampler)
     if last_eval != step:
         evaluate(accelerator, validator, agent, tokenizer, step)
+    if bar is not None:
+        bar.close()
+        validator.announce = None
     if main:
         export_checkpoint(agent.policy, tokenizer, out / FINAL_DIR)
     accelerator.wait_for_everyone()

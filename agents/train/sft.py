@@ -13,7 +13,7 @@ import math
 from typing import Any
 
 from agents.train.config import RunConfig
-from agents.train.hf_common import MemenvCallback, latest_checkpoint, trainer_arguments
+from agents.train.hf_common import MemenvCallback, latest_checkpoint, quiet, trainer_arguments
 from agents.train.logs import RunLogger
 from agents.train.model import export_checkpoint, load_base_model, lora_config
 from agents.train.tasks import Task
@@ -74,6 +74,7 @@ def train_sft(
         callbacks=[MemenvCallback(config, logger, validator)],
     )
     # TRL keeps the running token total (logged as num_tokens) outside the checkpoint.
+    quiet(trainer)
     trainer.add_callback(CounterState(trainer, ("_total_train_tokens",)))
     checkpoint = latest_checkpoint(config) if resume else None
     if checkpoint is not None:

@@ -10,7 +10,7 @@ beats the best so far the policy is exported to ``OUT/best`` (a plain transforme
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,8 @@ class Validator:
         self.metric = selection_metric(config)
         self.best_path = self.out / "best.json"
         self.best: dict[str, Any] | None = None
+        self.announce: Callable[[str], Any] | None = None
+        """Where to write the one-line summary of each validation (a progress bar's ``write``)."""
         if self.best_path.is_file():  # a resumed run keeps its best so far
             self.best = json.loads(self.best_path.read_text(encoding="utf-8"))
 
@@ -118,4 +120,12 @@ class Validator:
             self.best = {"step": step, "metric": self.metric, "value": value, **summary}
             self.best_path.write_text(json.dumps(self.best, indent=1), encoding="utf-8")
         plot_curve(self.out)
+        if self.announce is not None:
+            shown = ", ".join(
+                f"{k} {100 * v:.1f}" if k in ("f1", "em", "format") else f"{k} {v:.3g}"
+                for k, v in summary.items()
+                if isinstance(v, int | float)
+            )
+            best = " (best)" if self.best["step"] == step else ""
+            self.announce(f"step {step} validation: {shown}{best}")
         return summary

@@ -1,0 +1,62 @@
+"""``memenv rl-bench`` at a tiny budget on a tiny tier-1 build: files, statistics, resume."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("matplotlib")
+
+from memenv_app.cli import main  # noqa: E402
+from memenv_app.rl_bench import hierarchical_ci, parse_seeds  # noqa: E402
+
+
+def _args(model, out, *extra):
+    return [
+        "rl-bench", "--task", "manager-medium", "--algo", "grpo,ppo", "--seeds", "0",
+        "--out", str(out), "--model", str(model), "--iterations", "1", "--groups", "1",
+        "--group-size", "2", "--eval-every", "1", "--eval-episodes", "1",
+        "--test-episodes", "2", "--sft-steps", "60", "--sft-lr", "1e-2", "--sft-noise", "0.5",
+        "--sft-conversations", "4",
+        "--refs", "add-all", *extra,
+    ]  # fmt: skip
+
+
+def test_rl_bench_writes_results_and_resumes(tiny_tier1, tmp_path, capsys):
+    out = tmp_path / "bench"
+    assert main(_args(tiny_tier1, out)) == 0
+    for name in ("results.json", "results.md", "curves.png", "returns.png", "settings.json"):
+        assert (out / name).is_file(), name
+    result = json.loads((out / "results.json").read_text())
+    assert set(result["algorithms"]) == {"grpo", "ppo"} and result["episodes"] == 2
+    grpo = result["algorithms"]["grpo"]
+    cell = json.loads((out / "cells" / "grpo-s0" / "cell.json").read_text())
+    init = json.loads((out / "init_eval.json").read_text())["scores"]
+    assert grpo["diff_to_init"] == pytest.approx(np.mean(cell["scores"]) - np.mean(init))
+    assert grpo["samples"]["episodes"] == 2 and len(grpo["curves"][0]) == 2
+    assert "add-all" in result["references"]
+    table = (out / "results.md").read_text()
+    assert "| initial (SFT) |" in table and "| grpo | 1 |" in table
+    # a killed bench resumes: finished cells are kept, a missing one is trained again
+    (out / "cells" / "ppo-s0" / "cell.json").unlink()
+    capsys.readouterr()
+    assert main(_args(tiny_tier1, out)) == 0
+    printed = capsys.readouterr().out
+    assert "resuming the bench" in printed and "[grpo seed 0] training" not in printed
+    again = json.loads((out / "results.json").read_text())
+    assert again["algorithms"]["ppo"]["mean"] == result["algorithms"]["ppo"]["mean"]
+    assert main(_args(tiny_tier1, out, "--lr", "0.5")) == 2
+    assert "other settings" in capsys.readouterr().err
+
+
+def test_rl_bench_arguments_and_intervals(tmp_path, capsys):
+    assert parse_seeds("0-2,5") == [0, 1, 2, 5]
+    with pytest.raises(ValueError, match="--seeds must look like"):
+        parse_seeds("a-b")
+    assert main(["rl-bench", "--algo", "nope", "--out", str(tmp_path)]) == 2
+    assert "unknown ['nope']" in capsys.readouterr().err
+    lo, hi = hierarchical_ci(np.array([[0.2, 0.4], [0.3, 0.5]]))
+    assert 0.2 <= lo < 0.35 < hi <= 0.5
