@@ -7,7 +7,10 @@ left-padded batch would hold them (padding slots are zeros, masked out by the at
 and lets ``model.generate`` process the last prompt token of every row and decode the whole
 batch together. Decoding sees the same batch shape, so sampling draws the same random numbers
 as the plain path: for the same seed the tokens are the same, and logits agree to float
-rounding (the prefix is computed in a different batch shape).
+rounding (the prefix is computed in a different batch shape). That holds for a model in eval
+mode; in training mode with active dropout (TRL generates with the policy in train mode, and
+LoRA adapters have ``lora_dropout``) the shared prefill draws fewer dropout masks, so the random
+stream and the sampled tokens differ from the plain path's (same distribution).
 
 Used by :class:`agents.llm.hf.HFBackend` (``prefill_groups``) and by the GRPO trainer
 (:mod:`agents.train.resume`'s trainer class) for their transformers generation.
