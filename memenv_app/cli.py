@@ -61,9 +61,7 @@ def _cmd_data_stats(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from memenv_app.demo import DemoSettings, run_demo
 
-    run_demo(
-        DemoSettings(episodes=args.episodes, rl_iterations=args.rl_iterations, seed=args.seed)
-    )
+    run_demo(DemoSettings(episodes=args.episodes, rl_iterations=args.rl_iterations, seed=args.seed))
     return 0
 
 

@@ -73,4 +73,3 @@ def test_demo_rl_part_reports_before_and_after(tiny_tier1, tmp_path, monkeypatch
     text = "\n".join(lines)
     assert "| initial (SFT on mem0, noise 0.3) |" in text and "| after 1 GRPO iterations |" in text
     assert "Paired difference (after - initial) on the same 2 conversations" in text
-
