@@ -142,6 +142,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         branches=args.branches,
         branch_size=args.branch_size,
         shaping=args.shaping,
+        invalid_penalty=args.invalid_penalty,
         temperature=args.temperature,
         epochs=args.epochs,
         minibatch_size=args.minibatch_size,
@@ -418,6 +419,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--branches", type=int, default=0, help="local re-rollout groups per iteration")
     p.add_argument("--branch-size", type=int, default=4, help="episodes per re-rollout group")
     p.add_argument("--shaping", default=None, choices=[None, "potential"], help="dense shaping")
+    p.add_argument(
+        "--invalid-penalty",
+        type=float,
+        default=None,
+        help="training env's cost of an invalid/malformed manager action (default: the env's 0.1)",
+    )
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature")
     p.add_argument("--epochs", type=int, default=1, help="passes over each batch")
     p.add_argument("--minibatch-size", type=int, default=64, help="steps per update")
