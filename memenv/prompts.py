@@ -70,6 +70,16 @@ def memories_json(memories: Sequence[MemoryEntry]) -> str:
     return f"[{body}]"
 
 
+def _indented_json(items: Sequence[Mapping[str, str]]) -> str:
+    """Byte-identical to ``json.dumps(items, ensure_ascii=False, indent=1)`` for a list of
+    ``{"id": str, "text": str}`` items, assembled directly (rendered on every manager step)."""
+    body = ",\n".join(
+        f' {{\n  "id": {encode_basestring(m["id"])},\n  "text": {encode_basestring(m["text"])}\n }}'
+        for m in items
+    )
+    return f"[\n{body}\n]"
+
+
 def memory_items(memories: str | Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     """``[{"id", "text"}]`` from a JSON list (as in the observation) or from mappings."""
     if isinstance(memories, str):
@@ -97,7 +107,7 @@ def manager_case(
     ``capacity`` = (memories stored, most the bank holds) when the bank is bounded."""
     facts = [facts] if isinstance(facts, str) else list(facts)
     items = memory_items(memories)
-    shown = json.dumps(items, ensure_ascii=False, indent=1) if items else "[] (no memories yet)"
+    shown = _indented_json(items) if items else "[] (no memories yet)"
     usage = ""
     if capacity is not None:
         usage = f"Memory bank: {capacity[0]} of at most {capacity[1]} memories used.\n"

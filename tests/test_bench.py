@@ -189,3 +189,25 @@ def test_bench_llm_reports_tokens_per_second(tmp_path, capsys):
     assert set(result["tokens_per_s"]) == {"1", "2"}
     assert all(rate > 0 for rate in result["tokens_per_s"].values())
     assert "new tokens/s" in capsys.readouterr().out
+
+
+def test_bench_rl_quick_reports_every_figure(tmp_path, capsys):
+    """``memenv bench rl --quick``: peaks, training costs with MFU, rollouts, decode bounds."""
+    out = tmp_path / "rl.json"
+    assert main(["bench", "rl", "--quick", "--threads", "1", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["matmul_gflops"]["fp32"] > 0 and result["matmul_gflops"]["bf16"] > 0
+    assert result["read_bandwidth_gb_s"] > 0
+    tier1 = result["models"]["tier1"]
+    assert set(tier1["train_step"]) == {"fp32", "bf16_autocast", "fp32_checkpointing"}
+    for figures in tier1["train_step"].values():
+        assert figures["seconds"] > 0 and 0 < figures["mfu"] < 1.5
+    for group in tier1["rollout"].values():
+        assert group["same_tokens_plain_vs_shared"] is True
+        assert group["plain_fp32"]["seconds"] > 0 and group["speedup_shared"] > 0
+    assert tier1["grpo_step"]["before_s"] > 0 and tier1["grpo_step"]["speedup"] > 0
+    assert set(tier1["decode"]) == {"1", "8", "32"}
+    assert all(d["tokens_per_s"] > 0 for d in tier1["decode"].values())
+    assert "smollm2" not in result["models"]  # --quick: the tier-1 model only
+    text = capsys.readouterr().out
+    assert "training micro-step" in text and "GRPO step" in text and "decode batch" in text

@@ -325,3 +325,35 @@ def test_minilm_ranks_paraphrase_first():
     assert -1.0 <= ranked[-1][1] <= ranked[0][1] <= 1.0 + 1e-6
     assert dense_module.load_minilm() is dense_module.load_minilm()
     assert pickle.loads(pickle.dumps(index)).encoder is index.encoder  # the shared encoder
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_bm25_small_path_equals_vectorised_path(seed, monkeypatch):
+    """The plain-Python path for small indexes returns exactly the vectorised path's list."""
+    import memenv.memory.bm25 as bm25
+
+    rng = np.random.default_rng(seed)
+    vocab = [f"w{i}" for i in range(12)] + ["the", "not"]
+    index, live, next_id = BM25Index(), [], 0
+    checked = 0
+    for _ in range(300):
+        if live and rng.random() < 0.3:
+            index.remove(live.pop(int(rng.integers(len(live)))))
+        else:
+            words = rng.choice(vocab, size=int(rng.integers(0, 8)))
+            index.add(f"d{next_id}", " ".join(words))
+            live.append(f"d{next_id}")
+            next_id += 1
+        query = " ".join(rng.choice(vocab, size=int(rng.integers(1, 6))))
+        for k in (1, 3, 10, 50):
+            small = index.top_k(query, k)
+            monkeypatch.setattr(bm25, "SMALL_SLOTS", -1)
+            vectorised = index.top_k(query, k)
+            monkeypatch.setattr(bm25, "SMALL_SLOTS", 512)
+            assert [d for d, _ in small] == [d for d, _ in vectorised]
+            assert all(type(v) is float for _, v in small)
+            assert np.array([v for _, v in small]).tobytes() == (
+                np.array([v for _, v in vectorised]).tobytes()
+            )
+            checked += len(small)
+    assert checked > 1000

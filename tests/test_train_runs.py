@@ -85,6 +85,7 @@ def grpo_run(tmp_path_factory):
 def test_grpo_run_updates_every_weight(grpo_run):
     out, config, result, initial = grpo_run
     assert result["steps"] == 2 and result["algorithm"] == "grpo"
+    assert result["shared_prefill_calls"] > 0  # each group's prompt was encoded once
     train = assert_run_outputs(out, "reward")
     # Some group had different rewards (else the advantages, and the update, are zero).
     assert any((r.get("reward_std") or 0) > 0 for r in train), train
@@ -169,6 +170,29 @@ def test_trainer_arguments_follow_gradient_checkpointing():
     assert trainer_arguments(config)["gradient_checkpointing"] is False
     config = load_config(preset="cpu-tiny", overrides=["model.gradient_checkpointing=true"])
     assert trainer_arguments(config)["gradient_checkpointing"] is True
+
+
+def test_trainer_arguments_follow_autocast():
+    from agents.train.model import cpu_has_bf16
+
+    assert trainer_arguments(load_config(preset="cpu-tiny"))["bf16"] is False
+    on = load_config(preset="cpu-tiny", overrides=["model.autocast=bf16"])
+    assert trainer_arguments(on)["bf16"] is True
+    auto = load_config(preset="cpu-tiny", overrides=["model.autocast=auto"])
+    assert trainer_arguments(auto)["bf16"] is cpu_has_bf16()
+    with pytest.raises(ValueError, match="model.autocast"):
+        load_config(preset="cpu-tiny", overrides=["model.autocast=fp8"])
+
+
+def test_lora_sft_under_bf16_autocast_keeps_float32_adapters(tmp_path):
+    out = tmp_path / "run"
+    config = run_config(
+        out, "algorithm=sft", "model.lora=true", "model.autocast=bf16", "train.max_steps=2"
+    )
+    result = train(config)
+    assert result["steps"] == 2
+    assert_run_outputs(out, "loss")
+    assert all(t.dtype == torch.float32 for t in final_parameters(out).values())
 
 
 def comparable_log(out: Path) -> list[dict]:

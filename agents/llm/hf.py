@@ -36,6 +36,7 @@ from agents.llm.base import (
     is_chat,
     messages_to_text,
 )
+from agents.llm.prefill import generate_shared_prefill
 
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -73,6 +74,14 @@ class HFConfig:
     num_threads: int | None = field(
         default=None, metadata={"help": "torch CPU threads (None: leave torch's setting)."}
     )
+    prefill_groups: bool = field(
+        default=True,
+        metadata={
+            "help": "Encode a prompt that repeats within a micro-batch (a GRPO group, n samples "
+            "of one prompt) once and decode its rows from copies of that cache; same tokens as "
+            "encoding every row (agents.llm.prefill)."
+        },
+    )
 
 
 def resolve_device(device: str) -> str:
@@ -89,6 +98,10 @@ def resolve_dtype(dtype: str, device: str) -> torch.dtype:
     if dtype not in _DTYPES:
         raise ValueError(f"dtype must be 'auto' or one of {sorted(_DTYPES)}, got {dtype!r}")
     return _DTYPES[dtype]
+
+
+def _plain_generate(model: Any, input_ids: Any, attention_mask: Any, **kwargs: Any) -> Any:
+    return model.generate(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
 
 
 class _StopOnStrings(StoppingCriteria):
@@ -213,19 +226,22 @@ class HFBackend(LLMBackend):
         stopping = None
         if params.stop:
             stopping = StoppingCriteriaList([_StopOnStrings(self.tokenizer, params.stop, width)])
-        out = self.model.generate(
-            input_ids=input_ids.to(self.device),
-            attention_mask=mask.to(self.device),
+        generate = generate_shared_prefill if self.config.prefill_groups else _plain_generate
+        out = generate(
+            self.model,
+            input_ids.to(self.device),
+            mask.to(self.device),
             generation_config=self._generation_config(params),
             stopping_criteria=stopping,
         )
         new = out.sequences[:, width:].cpu()
         logprobs = None
         if self.config.return_logprobs and out.logits:
-            columns = []  # one step at a time: never a (batch, steps, vocab) float copy
+            columns = []  # one step at a time, chosen logit minus log-sum-exp: no vocab copy
             for t, step in enumerate(out.logits):
                 chosen = new[:, t].to(step.device).unsqueeze(-1)
-                columns.append(torch.log_softmax(step.float(), dim=-1).gather(-1, chosen))
+                step = step if step.dtype == torch.float32 else step.float()
+                columns.append(step.gather(-1, chosen) - torch.logsumexp(step, -1, keepdim=True))
             logprobs = torch.cat(columns, dim=-1).cpu()
         return [
             self._finish(new[row].tolist(), None if logprobs is None else logprobs[row], params)

@@ -46,6 +46,13 @@ class ModelConfig:
         "all-linear", "Modules that get adapters: 'all-linear' or a list of module names."
     )
     gradient_checkpointing: bool = _f(False, "Recompute activations in backward (less memory).")
+    autocast: str = _f(
+        "off",
+        "Mixed precision of the forward and backward passes (training and GRPO/PPO generation): "
+        "'off' (the weights' dtype), 'bf16' (torch.autocast to bfloat16; the float32 weights "
+        "stay the master copy, so LoRA adapters and optimizer state are float32), 'auto' (bf16 "
+        "on a CPU with AVX-512-BF16 or AMX, or a CUDA GPU with bfloat16; else off).",
+    )
 
 
 @dataclass
@@ -157,6 +164,12 @@ class GRPOSection:
     scale_rewards: str = _f("group", "Advantage scaling: 'group', 'batch' or 'none'.")
     use_vllm: bool = _f(False, "Generate with vLLM (GPU only).")
     vllm_mode: str = _f("colocate", "'colocate' (same GPUs) or 'server'.")
+    prefill_groups: bool = _f(
+        True,
+        "Transformers generation encodes each group's prompt once and samples its "
+        "num_generations completions from copies of that cache (same tokens as encoding the "
+        "prompt per completion; agents.llm.prefill).",
+    )
 
 
 @dataclass
@@ -285,6 +298,7 @@ are >= 0: 0 means "only at the end")."""
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "model.dtype": ("auto", "float32", "bfloat16", "float16"),
+    "model.autocast": ("off", "bf16", "auto"),
     "grpo.loss_type": ("grpo", "dapo", "dr_grpo", "bnpo"),
     "grpo.scale_rewards": ("group", "batch", "none"),
     "grpo.vllm_mode": ("colocate", "server"),

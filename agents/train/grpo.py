@@ -91,7 +91,7 @@ def train_grpo(
     model, tokenizer = load_base_model(config)
     dataset = Dataset.from_list([{"prompt": r.prompt, "row_id": r.row_id} for r in task.train_rows])
     buffer = PartsBuffer()
-    trainer = grpo_trainer_class()(
+    trainer = grpo_trainer_class(config.grpo.prefill_groups)(
         model=model,
         reward_funcs=[make_reward_function(task, buffer)],
         args=grpo_arguments(config),
@@ -106,4 +106,9 @@ def train_grpo(
         rewind_run(logger, validator, checkpoint_step(checkpoint))
     trainer.train(resume_from_checkpoint=checkpoint)
     export_checkpoint(trainer.model, tokenizer, f"{config.output_dir}/{FINAL_DIR}")
-    return {"steps": trainer.state.global_step, "best": validator.best, "resumed_from": checkpoint}
+    return {
+        "steps": trainer.state.global_step,
+        "best": validator.best,
+        "resumed_from": checkpoint,
+        "shared_prefill_calls": trainer.shared_prefill_calls,
+    }

@@ -12,7 +12,7 @@ from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
 from agents.train.config import RunConfig
 from agents.train.logs import RunLogger, plot_curve
-from agents.train.model import use_cpu
+from agents.train.model import bf16_autocast, use_cpu
 from agents.train.validation import Validator
 
 _RENAME = {
@@ -42,7 +42,8 @@ def trainer_arguments(config: RunConfig) -> dict[str, Any]:
         "seed": config.seed,
         "data_seed": config.seed,
         "use_cpu": use_cpu(config),
-        "bf16": config.model.dtype == "bfloat16" and not use_cpu(config),
+        # bf16 mixed precision: bfloat16 weights on a GPU, or model.autocast (CPU or GPU)
+        "bf16": (config.model.dtype == "bfloat16" and not use_cpu(config)) or bf16_autocast(config),
         "fp16": False,
         # TRL's configs default to True: follow model.gradient_checkpointing instead.
         "gradient_checkpointing": config.model.gradient_checkpointing,

@@ -41,6 +41,28 @@ def use_cpu(config: RunConfig) -> bool:
     return not torch.cuda.is_available()
 
 
+def cpu_has_bf16() -> bool:
+    """True when this CPU has native bfloat16 matmul instructions (AVX-512-BF16 or AMX)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    words = set(flags.split())
+    return bool(words & {"avx512_bf16", "amx_bf16"})
+
+
+def bf16_autocast(config: RunConfig) -> bool:
+    """Whether ``model.autocast`` turns bfloat16 autocast on for this run."""
+    mode = config.model.autocast
+    if mode == "off":
+        return False
+    if mode == "bf16":
+        return True
+    if use_cpu(config):
+        return cpu_has_bf16()
+    return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+
+
 def torch_dtype(config: RunConfig) -> torch.dtype:
     from agents.llm.hf import resolve_dtype
 

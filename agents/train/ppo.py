@@ -40,9 +40,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from agents.llm.prefill import generate_shared_prefill
 from agents.train.config import RunConfig
 from agents.train.logs import RunLogger
-from agents.train.model import export_checkpoint, is_peft, load_policy, use_cpu
+from agents.train.model import bf16_autocast, export_checkpoint, is_peft, load_policy, use_cpu
 from agents.train.tasks import Task, TrainRow
 from agents.train.validation import FINAL_DIR, Validator
 
@@ -92,7 +93,10 @@ def lm_forward(
 
 def token_logprobs(logits: torch.Tensor, tokens: torch.Tensor, temperature: float) -> torch.Tensor:
     """Log-probability of each ``tokens[b, t]`` under ``logits[b, t] / temperature``."""
-    logits = logits.float() / temperature
+    if logits.dtype != torch.float32:
+        logits = logits.float()
+    if temperature != 1.0:  # no full-vocabulary copy when there is nothing to scale
+        logits = logits / temperature
     chosen = logits.gather(-1, tokens.unsqueeze(-1)).squeeze(-1)
     return chosen - torch.logsumexp(logits, dim=-1)
 
@@ -162,11 +166,18 @@ class RowSampler:
 
 
 def encode_prompts(tokenizer: Any, rows: list[TrainRow], max_tokens: int) -> list[list[int]]:
-    """Chat-rendered prompt ids, left-truncated to ``max_tokens``."""
+    """Chat-rendered prompt ids, left-truncated to ``max_tokens`` (a row repeated for several
+    rollouts is rendered and tokenised once)."""
+    done: dict[str, list[int]] = {}
     out = []
     for row in rows:
-        text = tokenizer.apply_chat_template(row.prompt, add_generation_prompt=True, tokenize=False)
-        out.append(tokenizer(text, add_special_tokens=False)["input_ids"][-max_tokens:])
+        ids = done.get(row.row_id)
+        if ids is None:
+            text = tokenizer.apply_chat_template(
+                row.prompt, add_generation_prompt=True, tokenize=False
+            )
+            ids = done[row.row_id] = tokenizer(text, add_special_tokens=False)["input_ids"]
+        out.append(list(ids[-max_tokens:]))
     return out
 
 
@@ -199,9 +210,10 @@ def rollout(agent: ActorCritic, tokenizer: Any, rows: list[TrainRow], config: Ru
         encode_prompts(tokenizer, rows, config.data.max_prompt_tokens), tokenizer.pad_token_id
     )
     agent.eval()
-    sequences = agent.policy.generate(
-        input_ids=prompt_ids.to(device),
-        attention_mask=prompt_mask.to(device),
+    sequences = generate_shared_prefill(  # a prompt's rollouts share one prefill
+        agent.policy,
+        prompt_ids.to(device),
+        prompt_mask.to(device),
         do_sample=True,
         temperature=train.temperature,
         top_p=train.top_p,
@@ -497,7 +509,11 @@ def train_ppo(
 
     train = config.train
     n_micro = -(-train.batch_size * config.ppo.rollouts_per_prompt // train.micro_batch_size)
-    accelerator = Accelerator(cpu=use_cpu(config), gradient_accumulation_steps=n_micro)
+    accelerator = Accelerator(
+        cpu=use_cpu(config),
+        gradient_accumulation_steps=n_micro,
+        mixed_precision="bf16" if bf16_autocast(config) else "no",
+    )
     out, main = Path(config.output_dir), accelerator.is_main_process
     agent, tokenizer, ref, optimizer = build(config, accelerator)
     sampler = RowSampler(len(task.train_rows), config.seed)

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +47,41 @@ class EpochRepeatSampler(RepeatSampler):
         return super().__iter__()
 
 
-def grpo_trainer_class() -> type:
-    """TRL's ``GRPOTrainer`` with :class:`EpochRepeatSampler` as its training sampler."""
+def grpo_trainer_class(prefill_groups: bool = True) -> type:
+    """TRL's ``GRPOTrainer`` with :class:`EpochRepeatSampler` as its training sampler and, with
+    ``prefill_groups``, each group's prompt encoded once in transformers generation
+    (:func:`agents.llm.prefill.patched_generate`)."""
     from trl import GRPOTrainer
 
+    from agents.llm.prefill import patched_generate
+
     class ResumableGRPOTrainer(GRPOTrainer):
+        shared_prefill_calls = 0  # generate calls that shared a group's prefill
+
+        def _generate_single_turn(self, prompt_ids, images, multimodal_fields, *args, **kwargs):
+            plain = (
+                not prefill_groups
+                or self.use_vllm
+                or self.use_transformers_continuous_batching
+                or images
+                or multimodal_fields
+            )
+            if plain:
+                return super()._generate_single_turn(
+                    prompt_ids, images, multimodal_fields, *args, **kwargs
+                )
+            model = self.accelerator.unwrap_model(self.model_wrapped)
+            # CPU bf16 autocast re-casts every float32 weight at each decoding step: measured
+            # slower than float32 decoding (memenv bench rl), so generation runs without it
+            cpu = self.accelerator.device.type == "cpu"
+            no_autocast = torch.autocast("cpu", enabled=False) if cpu else nullcontext()
+            with patched_generate(model) as shared, no_autocast:
+                out = super()._generate_single_turn(
+                    prompt_ids, images, multimodal_fields, *args, **kwargs
+                )
+            self.shared_prefill_calls += len(shared)
+            return out
+
         def _get_train_sampler(self, dataset: Any = None) -> Any:
             sampler = super()._get_train_sampler(dataset)
             if type(sampler) is not RepeatSampler:

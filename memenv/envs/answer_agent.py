@@ -162,7 +162,8 @@ class AnswerAgentEnv(MemoryEnvBase):
         self._done = False
         # question index -> (k and (bank, version) per speaker, shown, observation): with the
         # default retrieval, a question asked again of unchanged banks is not re-retrieved.
-        self._reset_cache: dict[int, tuple[tuple, list, dict[str, str]]] = {}
+        self._reset_cache: dict[int, tuple[tuple, list, list, dict[str, str], float | None]] = {}
+        self._recall: float | None = None  # evidence recall of the shown memories (per reset)
 
     @property
     def num_questions(self) -> int:
@@ -211,6 +212,7 @@ class AnswerAgentEnv(MemoryEnvBase):
             hit = self._reset_cache.get(index)
             if hit is not None and hit[0] == state:  # banks compare by identity
                 self.shown, self.shown_scores, self._obs = list(hit[1]), list(hit[2]), dict(hit[3])
+                self._recall = hit[4]
                 return dict(self._obs), self._info()
         empty = MemoryBank(speaker_a)
         ranked = self.retrieve_fn(
@@ -239,8 +241,15 @@ class AnswerAgentEnv(MemoryEnvBase):
             "memories_b": lines_b[:MAX_PROMPT],
             "prompt": f"{ANSWER_SYSTEM}\n\n{case}"[:MAX_PROMPT],
         }
+        self._recall = evidence_recall(qa, [m for m in self.shown if m is not None])
         if state is not None:
-            cached = (state, list(self.shown), list(self.shown_scores), dict(self._obs))
+            cached = (
+                state,
+                list(self.shown),
+                list(self.shown_scores),
+                dict(self._obs),
+                self._recall,
+            )
             self._reset_cache[index] = cached
         return dict(self._obs), self._info()
 
@@ -316,12 +325,11 @@ class AnswerAgentEnv(MemoryEnvBase):
 
     def _info(self) -> dict[str, Any]:
         qa = self.qa
-        shown = [m for m in self.shown if m is not None]
         return {
             "qa_id": qa.id if qa else None,
             "conversation_id": self.conversation.id if self.conversation else None,
             "category": qa.category if qa else None,
-            "evidence_recall": evidence_recall(qa, shown) if qa else None,
+            "evidence_recall": self._recall if qa else None,
             "shown_memory_ids": [m.id if m is not None else None for m in self.shown],
             "shown_scores": list(self.shown_scores),
         }

@@ -314,6 +314,10 @@ class MemoryManagerEnv(MemoryEnvBase):
         self._last_ops: list[OpResult] = []
         self._last_reward, self._last_invalid = 0.0, ""
         self._potential = 0.0
+        self.render_text = True
+        """False skips rendering the text observation (every field ""): for wrappers that
+        read ``shown`` / ``shown_scores`` instead (the featurized view). Rewards and info are
+        unchanged."""
 
     def _reader(self, answerer: str | Any | None, answer_fn: AnswerFn | None, reward: str):
         """The frozen reader of the ``answer`` and ``outcome`` rewards, as an AnswerFn."""
@@ -697,6 +701,8 @@ class MemoryManagerEnv(MemoryEnvBase):
         ranked = bank.top_k(fact.text, self.top_k)
         self.shown = [entry for entry, _ in ranked]
         self.shown_scores = [score for _, score in ranked]
+        if not self.render_text:
+            return dict.fromkeys(self.observation_space.spaces, "")
         listed = memories_json(self.shown)
         usage = f"{len(bank)}/{self.capacity}" if self.capacity else str(len(bank))
         return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,18 @@ import numpy as np
 from memenv.memory.retriever import select_top
 from memenv.memory.tokenize import tokenize
 
-_NO_ORDER = np.iinfo(np.int64).max  # order key of a free slot: sorts after every live document
+_NO_ORDER = int(np.iinfo(np.int64).max)  # order key of a free slot: after every live document
+SMALL_SLOTS = 512  # indexes up to this many slots ...
+SMALL_POSTINGS = 96  # ... answer queries with up to this many postings in plain Python
+
+
+@lru_cache(maxsize=1 << 14)
+def _query_terms(query: str) -> tuple[tuple[str, int], ...]:
+    """A query's distinct tokens with their counts, in first-occurrence order (cached)."""
+    counts: dict[str, int] = {}
+    for token in tokenize(query):
+        counts[token] = counts.get(token, 0) + 1
+    return tuple(counts.items())
 
 
 class _Postings:
@@ -71,6 +83,8 @@ class BM25Index:
         self._terms: list[dict[str, int] | None] = []  # slot -> term counts
         self._doc_len = np.zeros(0, dtype=np.float64)
         self._order = np.zeros(0, dtype=np.int64)
+        self._len_list: list[float] = []  # slot -> length, order: Python mirrors for small queries
+        self._order_list: list[int] = []
         self._free: list[int] = []
         self._total_len = 0
         self._next_order = 0
@@ -104,6 +118,8 @@ class BM25Index:
         self._terms[slot] = counts
         self._doc_len[slot] = length
         self._order[slot] = order
+        self._len_list[slot] = float(length)
+        self._order_list[slot] = order
         self._total_len += length
         self._next_order = max(self._next_order, order + 1)
         self._avg_idf = None
@@ -129,6 +145,7 @@ class BM25Index:
         self._ids[slot] = None
         self._terms[slot] = None
         self._order[slot] = _NO_ORDER
+        self._order_list[slot] = _NO_ORDER
         self._free.append(slot)
         self._avg_idf = None
 
@@ -147,6 +164,8 @@ class BM25Index:
             self._order = np.concatenate([self._order, np.full(size - slot, _NO_ORDER)])
         self._ids.append(None)
         self._terms.append(None)
+        self._len_list.append(0.0)
+        self._order_list.append(_NO_ORDER)
         return slot
 
     # ------------------------------------------------------------------ queries
@@ -183,7 +202,10 @@ class BM25Index:
         if k <= 0 or n_docs == 0:
             return []
         k = min(k, n_docs)
-        cand, scores = self._match(query)
+        parts = self._query_postings(query)
+        if len(self._ids) <= SMALL_SLOTS and sum(p.n for p, _, _ in parts) <= SMALL_POSTINGS:
+            return self._top_k_small(parts, k)
+        cand, scores = self._match_parts(parts)
         positive = scores > 0
         picked = self._pick(cand[positive], scores[positive], k)
         slots, values = [picked[0]], [picked[1]]
@@ -214,29 +236,69 @@ class BM25Index:
         best = select_top(scores, self._order[slots], k)
         return slots[best], scores[best]
 
+    def _query_postings(self, query: str) -> list[tuple[_Postings, float, int]]:
+        """``(postings, idf, query term count)`` of the query's indexed terms, in query order."""
+        parts = []
+        postings_of = self._postings
+        for term, qtf in _query_terms(query):
+            postings = postings_of.get(term)
+            if postings is None:
+                continue
+            idf = self.idf(term)
+            if idf != 0:
+                parts.append((postings, idf, qtf))
+        return parts
+
+    def _top_k_small(self, parts: list[tuple[_Postings, float, int]], k: int) -> list:
+        """:meth:`top_k` in plain Python for a few postings in a small index: the same
+        expression per posting and the same summation order as the vectorised path, so the
+        scores and the ranking are identical (numpy's per-call cost dominates at this size)."""
+        avgdl = self._total_len / len(self._slot_of)
+        k1, b = self.k1, self.b
+        lens, orders = self._len_list, self._order_list
+        sums: dict[int, float] = {}
+        for postings, idf, qtf in parts:
+            n = postings.n
+            for slot, tf in zip(
+                postings.slots[:n].tolist(), postings.tfs[:n].tolist(), strict=True
+            ):
+                weight = idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * lens[slot] / avgdl)))
+                if qtf > 1:
+                    weight = weight * qtf
+                sums[slot] = sums.get(slot, 0.0) + weight
+        positive = sorted((-v, orders[s], s) for s, v in sums.items() if v > 0)[:k]
+        ids = self._ids
+        out = [(ids[s], -v) for v, _, s in positive]
+        need = k - len(out)
+        if need > 0:  # documents scoring exactly 0, by order key, then negative ones
+            scored = {s for s, v in sums.items() if v != 0}
+            zero = sorted((orders[s], s) for s in self._slot_of.values() if s not in scored)[:need]
+            out.extend((ids[s], 0.0) for _, s in zero)
+            need -= len(zero)
+        if need > 0:
+            negative = sorted((-v, orders[s], s) for s, v in sums.items() if v < 0)[:need]
+            out.extend((ids[s], -v) for v, _, s in negative)
+        return out
+
     def _match(self, query: str) -> tuple[np.ndarray, np.ndarray]:
-        """Slots with a nonzero score for ``query`` and their scores.
+        """Slots with a nonzero score for ``query`` and their scores."""
+        return self._match_parts(self._query_postings(query))
+
+    def _match_parts(
+        self, parts: list[tuple[_Postings, float, int]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Slots with a nonzero score and their scores, from :meth:`_query_postings`.
 
         The postings of all query terms are scored in one vectorised pass (elementwise, so each
         weight is bit-identical to scoring term by term) and summed per document in query-term
         order (``bincount`` adds sequentially), exactly as adding the terms one after another.
         """
-        counts: dict[str, int] = {}
-        for token in tokenize(query):
-            counts[token] = counts.get(token, 0) + 1
         slot_parts: list[np.ndarray] = []
         tf_parts: list[np.ndarray] = []
         idfs: list[float] = []
         qtfs: list[int] = []
         lengths: list[int] = []
-        postings_of = self._postings
-        for term, qtf in counts.items():
-            postings = postings_of.get(term)
-            if postings is None:
-                continue
-            idf = self.idf(term)
-            if idf == 0:
-                continue
+        for postings, idf, qtf in parts:
             n = postings.n
             slot_parts.append(postings.slots[:n])
             tf_parts.append(postings.tfs[:n])

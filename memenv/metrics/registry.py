@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from memenv.data.categories import ADVERSARIAL
@@ -203,7 +204,13 @@ def score_texts(
     pred: str, gold: str, category: int, dataset: str = "locomo"
 ) -> dict[str, float | None]:
     """Every metric of :data:`METRICS` for one prediction, by ``dataset``'s rules (see the
-    module docstring); ``None`` where a metric gives no score."""
+    module docstring); ``None`` where a metric gives no score. The metrics are pure functions of
+    the texts, so results are kept in a bounded cache (the caller gets its own dict)."""
+    return dict(_score_texts(pred, gold, category, dataset))
+
+
+@lru_cache(maxsize=1 << 15)
+def _score_texts(pred: str, gold: str, category: int, dataset: str) -> dict[str, float | None]:
     if scoring_rules(dataset) == "plain":
         return {name: m.plain(pred, gold) for name, m in REGISTRY.items()}
     if category == ADVERSARIAL:

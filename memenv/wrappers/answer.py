@@ -10,10 +10,11 @@ import numpy as np
 from gymnasium import spaces
 
 from memenv.envs.answer_agent import AnswerAgentEnv
-from memenv.wrappers.features import DEFAULT_DIM, hash_text, normalise_scores, overlap_features
+from memenv.wrappers.features import DEFAULT_DIM, normalise_scores, overlap_row, text_profile
 from memenv.wrappers.manager import _as_int
 
 OVERLAP_FEATURES = 3  # jaccard, containment, cosine
+FEATURE_CACHE_SIZE = 4096  # observations kept per wrapper (cleared when full)
 
 
 def _load_answerer() -> Any | None:
@@ -76,6 +77,8 @@ class FeaturizedAnswerAgent(gym.Wrapper):
         )
         self.action_space = spaces.Discrete(n)
         self._features: dict[str, np.ndarray] | None = None
+        self._cache: dict[tuple, dict[str, np.ndarray]] = {}
+        self._answers: dict[tuple, str] = {}
 
     @property
     def answerer(self) -> Any | None:
@@ -116,8 +119,13 @@ class FeaturizedAnswerAgent(gym.Wrapper):
             return memory.text, "memory-text"
         sessions = base.conversation.sessions if base.conversation is not None else ()
         question_date = base.qa.question_date or (sessions[-1].date_str if sessions else "")
-        answer, _ = answerer.answer(base.qa.question, question_date, [memory])
-        return str(answer), "extractive"
+        key = (base.qa.question, question_date, memory)
+        answer = self._answers.get(key)
+        if answer is None:  # the frozen answerer is deterministic: same inputs, same answer
+            if len(self._answers) >= FEATURE_CACHE_SIZE:
+                self._answers.clear()
+            answer = self._answers[key] = str(answerer.answer(*key[:2], [memory])[0])
+        return answer, "extractive"
 
     def action_masks(self) -> np.ndarray:
         """Occupied slots (bool ``(2k,)``); all True before the first reset."""
@@ -130,8 +138,38 @@ class FeaturizedAnswerAgent(gym.Wrapper):
 
     def features(self, shown_scores: Sequence[float | None] | None) -> dict[str, np.ndarray]:
         """The numeric observation of the current question and its shown memories
-        (``shown_scores``: the base environment's ``info["shown_scores"]``)."""
-        n, d, base = self.slots, self.dim, self.base
+        (``shown_scores``: the base environment's ``info["shown_scores"]``).
+
+        Kept per (question, shown texts, scores) in a bounded cache: an AnswerAgent episode is
+        one question, and questions repeat while the banks stay the same. Values equal the
+        per-memory computation bit for bit; callers get copies.
+        """
+        n, base = self.slots, self.base
+        if base.qa is None:
+            return self._compute(None, (), shown_scores)
+        question = base.qa.question
+        shown = base.shown[:n]
+        key = (
+            question,
+            tuple(None if m is None else m.text for m in shown),
+            tuple(shown_scores or ()),
+        )
+        hit = self._cache.get(key)
+        if hit is None:
+            if len(self._cache) >= FEATURE_CACHE_SIZE:
+                self._cache.clear()
+            hit = self._cache[key] = self._compute(question, shown, shown_scores)
+            for value in hit.values():
+                value.flags.writeable = False
+        return hit
+
+    def _compute(
+        self,
+        question: str | None,
+        shown: Sequence[Any],
+        shown_scores: Sequence[float | None] | None,
+    ) -> dict[str, np.ndarray]:
+        n, d = self.slots, self.dim
         obs = {
             "question": np.zeros(d, np.float32),
             "memories": np.zeros((n, d), np.float32),
@@ -139,19 +177,19 @@ class FeaturizedAnswerAgent(gym.Wrapper):
             "overlap": np.zeros((n, OVERLAP_FEATURES), np.float32),
             "mask": np.zeros(n, np.float32),
         }
-        if base.qa is None:
+        if question is None:
             return obs
-        question = base.qa.question
-        q_vec = hash_text(question, d)
+        q_vec, q_tokens = text_profile(question, d)
         obs["question"][:] = q_vec
-        for i, memory in enumerate(base.shown[:n]):
+        memories, overlap, mask = obs["memories"], obs["overlap"], obs["mask"]
+        for i, memory in enumerate(shown):
             if memory is None:
                 continue
-            vec = hash_text(memory.text, d)
-            obs["memories"][i] = vec
-            obs["overlap"][i] = overlap_features(question, memory.text, q_vec, vec)
-            obs["mask"][i] = 1.0
-        k = base.k
+            vec, tokens = text_profile(memory.text, d)
+            memories[i] = vec
+            overlap[i] = overlap_row(q_tokens, tokens, q_vec, vec)
+            mask[i] = 1.0
+        k = self.base.k
         for speaker in range(2):
             part = (shown_scores or [])[speaker * k : (speaker + 1) * k]
             scores = [float(x) for x in part if x is not None]

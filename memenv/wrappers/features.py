@@ -51,6 +51,29 @@ def hash_text(text: str, dim: int = DEFAULT_DIM) -> np.ndarray:
     return _hashed(text, dim)
 
 
+@lru_cache(maxsize=1 << 15)
+def text_profile(text: str, dim: int = DEFAULT_DIM) -> tuple[np.ndarray, frozenset[str]]:
+    """``(hash_text(text, dim), tokens_of(text))`` in one cached look-up (the hot path's)."""
+    return hash_text(text, dim), tokens_of(text)
+
+
+def overlap_row(
+    query_tokens: frozenset[str],
+    text_tokens: frozenset[str],
+    query_vec: np.ndarray,
+    text_vec: np.ndarray,
+) -> list[float]:
+    """:func:`overlap_features` from already-computed token sets and vectors (same values)."""
+    common = len(query_tokens & text_tokens)
+    union = len(query_tokens) + len(text_tokens) - common
+    cosine = float(np.dot(query_vec, text_vec))
+    return [
+        common / union if union else 0.0,
+        common / len(query_tokens) if query_tokens else 0.0,
+        0.0 if cosine < 0.0 else 1.0 if cosine > 1.0 else cosine,
+    ]
+
+
 def overlap_features(query: str, text: str, query_vec: np.ndarray, text_vec: np.ndarray) -> list:
     """``[jaccard, containment, cosine]`` of two texts, each in ``[0, 1]`` (cosine clipped).
 
@@ -79,4 +102,12 @@ def normalise_scores(scores: list[float], slots: int) -> np.ndarray:
     return out
 
 
-__all__ = ["DEFAULT_DIM", "hash_text", "normalise_scores", "overlap_features", "tokens_of"]
+__all__ = [
+    "DEFAULT_DIM",
+    "hash_text",
+    "normalise_scores",
+    "overlap_features",
+    "overlap_row",
+    "text_profile",
+    "tokens_of",
+]

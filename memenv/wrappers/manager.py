@@ -12,7 +12,7 @@ from gymnasium import spaces
 from memenv.data.records import OPERATIONS, Fact
 from memenv.envs.memory_manager import MemoryManagerEnv
 from memenv.memory import MemoryEntry
-from memenv.wrappers.features import DEFAULT_DIM, hash_text, normalise_scores, overlap_features
+from memenv.wrappers.features import DEFAULT_DIM, normalise_scores, overlap_row, text_profile
 
 ACTION_MODES = ("flat", "multi", "flat-legacy")
 UPDATE_TEXTS = ("merge", "fact")
@@ -91,7 +91,8 @@ class FeaturizedMemoryManager(gym.Wrapper):
       the speaker's bank size / capacity (or / 100, clipped to 1), 1 if the fact is the second
       speaker's.
 
-    After the last fact every feature is 0.
+    After the last fact every feature is 0. The wrapped environment's text observation is not
+    rendered (its ``render_text`` is set to False): this view never reads it.
 
     ## Arguments
 
@@ -124,6 +125,7 @@ class FeaturizedMemoryManager(gym.Wrapper):
         if not isinstance(dim, int) or dim < 1:
             raise ValueError(f"dim must be a positive int, got {dim!r}")
         self.base: MemoryManagerEnv = base
+        base.render_text = False  # the text observation is dropped here: not rendered at all
         self.dim = dim
         self.k = base.top_k
         self.action_mode = action
@@ -263,31 +265,41 @@ class FeaturizedMemoryManager(gym.Wrapper):
 
     # ------------------------------------------------------------------ observations
     def features(self) -> dict[str, np.ndarray]:
-        """The numeric observation of the base environment's current state."""
+        """The numeric observation of the base environment's current state.
+
+        Each text's hashed vector and token set come from one cached look-up
+        (:func:`~memenv.wrappers.features.text_profile`) and the rows are written in one
+        assignment per array; the values equal the per-memory computation bit for bit.
+        """
         k, dim = self.k, self.dim
-        obs = {
-            "fact": np.zeros(dim, np.float32),
-            "memories": np.zeros((k, dim), np.float32),
-            "scores": np.zeros(k, np.float32),
-            "overlap": np.zeros((k, OVERLAP_FEATURES), np.float32),
-            "mask": np.zeros(k, np.float32),
-            "progress": np.zeros(PROGRESS_FEATURES, np.float32),
-        }
+        memories = np.zeros((k, dim), np.float32)
+        overlap = np.zeros((k, OVERLAP_FEATURES), np.float32)
+        mask = np.zeros(k, np.float32)
         base = self.base
         fact = self._current_fact()
         if fact is None:
-            return obs
-        fact_vec = hash_text(fact.text, dim)
-        obs["fact"][:] = fact_vec
+            return {
+                "fact": np.zeros(dim, np.float32),
+                "memories": memories,
+                "scores": np.zeros(k, np.float32),
+                "overlap": overlap,
+                "mask": mask,
+                "progress": np.zeros(PROGRESS_FEATURES, np.float32),
+            }
+        fact_vec, fact_tokens = text_profile(fact.text, dim)
         shown: list[MemoryEntry] = base.shown[:k]
-        for i, memory in enumerate(shown):
-            vec = hash_text(memory.text, dim)
-            obs["memories"][i] = vec
-            obs["overlap"][i, :3] = overlap_features(fact.text, memory.text, fact_vec, vec)
-            same_date = bool(memory.timestamp) and memory.timestamp == fact.date_str
-            obs["overlap"][i, 3] = float(same_date)
-        obs["mask"][: len(shown)] = 1.0
-        obs["scores"][:] = normalise_scores(list(base.shown_scores), k)
+        if shown:
+            n = len(shown)
+            date = fact.date_str
+            rows = []
+            for i, memory in enumerate(shown):
+                vec, tokens = text_profile(memory.text, dim)
+                memories[i] = vec
+                row = overlap_row(fact_tokens, tokens, fact_vec, vec)
+                row.append(1.0 if memory.timestamp and memory.timestamp == date else 0.0)
+                rows.append(row)
+            overlap[:n] = rows
+            mask[:n] = 1.0
         conversation = base.conversation
         sessions = self._sessions.get(conversation.id)
         if sessions is None:
@@ -296,10 +308,21 @@ class FeaturizedMemoryManager(gym.Wrapper):
         bank = base.banks.get(fact.speaker)
         size = len(bank) if bank is not None else 0
         scale = base.capacity if base.capacity else BANK_SCALE
-        obs["progress"][:] = [
-            base.fact_index / max(len(base.facts), 1),
-            min(max(fact.session_index / sessions, 0.0), 1.0) if sessions else 0.0,
-            min(size / scale, 1.0) if scale else 1.0,
-            float(len(conversation.speakers) > 1 and fact.speaker == conversation.speakers[1]),
-        ]
-        return obs
+        speakers = conversation.speakers
+        progress = np.array(
+            [
+                base.fact_index / max(len(base.facts), 1),
+                min(max(fact.session_index / sessions, 0.0), 1.0) if sessions else 0.0,
+                min(size / scale, 1.0) if scale else 1.0,
+                float(len(speakers) > 1 and fact.speaker == speakers[1]),
+            ],
+            dtype=np.float32,
+        )
+        return {
+            "fact": fact_vec.copy(),
+            "memories": memories,
+            "scores": normalise_scores(base.shown_scores, k),
+            "overlap": overlap,
+            "mask": mask,
+            "progress": progress,
+        }

@@ -50,10 +50,36 @@ def cmd_bench_llm(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_rl(args: argparse.Namespace) -> int:
+    """Training-step, rollout and decode costs of the RL models (``memenv_app.bench.rl``)."""
+    from memenv_app.bench.rl import format_rl_report, run_rl_bench
+
+    result = run_rl_bench(
+        quick=args.quick,
+        models=tuple(args.models),
+        threads=args.threads,
+        progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+    )
+    print(format_rl_report(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1, ensure_ascii=False), "utf-8")
+    return 0
+
+
+def _models(text: str) -> list[str]:
+    models = [m.strip() for m in text.split(",") if m.strip()]
+    unknown = [m for m in models if m not in ("tier1", "smollm2")]
+    if unknown or not models:
+        raise argparse.ArgumentTypeError(f"--models takes tier1,smollm2; got {text!r}")
+    return models
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run the selected parts, print the table, write the JSON if asked."""
     if args.target == "llm":
         return cmd_bench_llm(args)
+    if args.target == "rl":
+        return cmd_bench_rl(args)
     result = run_bench(
         args.parts,
         quick=args.quick,
@@ -75,8 +101,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "target",
         nargs="?",
         default="envs",
-        choices=("envs", "llm"),
-        help="envs (default): environments, retrieval, pipeline; llm: generation throughput",
+        choices=("envs", "llm", "rl"),
+        help="envs (default): environments, retrieval, pipeline; llm: generation throughput; "
+        "rl: training-step, rollout and decode costs with and without each optimisation",
     )
     p.add_argument("--json", default=None, help="also write the results to this JSON file")
     p.add_argument("--quick", action="store_true", help="small sizes, short windows (smoke test)")
@@ -101,4 +128,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     llm.add_argument("--device", default="auto", help="local backends: auto, cpu, cuda")
     llm.add_argument("--batch-sizes", type=_sizes, default=[1, 8, 32], help="e.g. 1,8,32")
     llm.add_argument("--new-tokens", type=int, default=32, help="new tokens per prompt")
+    rl = p.add_argument_group("rl target")
+    rl.add_argument(
+        "--models",
+        type=_models,
+        default=["tier1", "smollm2"],
+        help="models to measure (default tier1,smollm2; --quick: tier1 only, small sizes)",
+    )
+    rl.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch intra-op threads (default: torch's own; on a shared machine 1 avoids "
+        "OpenMP stalls)",
+    )
     p.set_defaults(func=cmd_bench)

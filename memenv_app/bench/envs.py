@@ -151,6 +151,9 @@ class ScriptedPolicy:
         self.space = env.action_space
         self.manager = hasattr(self.base, "top_k")
         self.i = 0
+        self.flat_action: Any = None
+        if self.manager and isinstance(self.space, gym.spaces.Discrete):
+            self.flat_action = env.get_wrapper_attr("flat_action")
 
     def act(self) -> Any:
         base, space = self.base, self.space
@@ -159,8 +162,8 @@ class ScriptedPolicy:
             self.i += 1
             if op in ("UPDATE", "DELETE") and not base.shown:
                 op = "ADD"
-            if isinstance(space, gym.spaces.Discrete):  # flat: ADD, NOOP, UPDATE i, DELETE i
-                return {"ADD": 0, "NOOP": 1, "UPDATE": 2, "DELETE": 2 + base.top_k}[op]
+            if isinstance(space, gym.spaces.Discrete):  # flat: the wrapper's own numbering
+                return self.flat_action(op, 0)
             if isinstance(space, gym.spaces.MultiDiscrete):
                 return np.array([_OP[op], 0])
             return {"op": _OP[op], "target": 0, "text": ""}
