@@ -133,7 +133,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         seed=0,
         bf16=args.bf16,
     )
-    algo_config = AlgoConfig(kl_coef=args.kl_coef, clip=args.clip)
+    algo_config = AlgoConfig(kl_coef=args.kl_coef, clip=args.clip, per_step=args.per_step)
     base_config = RLConfig(
         task=task.name,
         iterations=args.iterations,
@@ -430,6 +430,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--minibatch-size", type=int, default=64, help="steps per update")
     p.add_argument("--lr", type=float, default=1e-4, help="policy learning rate")
     p.add_argument("--clip", type=float, default=0.2, help="ratio clip")
+    p.add_argument(
+        "--per-step",
+        action="store_true",
+        help="group methods compare rewards-to-go step by step (with --shaping potential: dense)",
+    )
     p.add_argument("--kl-coef", type=float, default=0.0, help="KL to the initial policy")
     p.add_argument("--eval-every", type=int, default=5, help="validation curve every N iterations")
     p.add_argument("--eval-episodes", type=int, default=16, help="validation episodes per point")
