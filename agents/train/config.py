@@ -47,11 +47,12 @@ class ModelConfig:
     )
     gradient_checkpointing: bool = _f(False, "Recompute activations in backward (less memory).")
     autocast: str = _f(
-        "off",
-        "Mixed precision of the forward and backward passes (training and GRPO/PPO generation): "
-        "'off' (the weights' dtype), 'bf16' (torch.autocast to bfloat16; the float32 weights "
-        "stay the master copy, so LoRA adapters and optimizer state are float32), 'auto' (bf16 "
-        "on a CPU with AVX-512-BF16 or AMX, or a CUDA GPU with bfloat16; else off).",
+        "none",
+        "Mixed precision of the training forward and backward passes: 'none' (the weights' "
+        "dtype), 'bf16' (torch.autocast to bfloat16; the float32 weights stay the master copy, "
+        "so LoRA adapters and optimizer state are float32), 'auto' (bf16 on a CPU with "
+        "AVX-512-BF16 or AMX, or a CUDA GPU with bfloat16; else none). GRPO generation on a "
+        "CPU runs without it (measured slower: memenv bench rl).",
     )
 
 
@@ -298,7 +299,7 @@ are >= 0: 0 means "only at the end")."""
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "model.dtype": ("auto", "float32", "bfloat16", "float16"),
-    "model.autocast": ("off", "bf16", "auto"),
+    "model.autocast": ("none", "bf16", "auto"),
     "grpo.loss_type": ("grpo", "dapo", "dr_grpo", "bnpo"),
     "grpo.scale_rewards": ("group", "batch", "none"),
     "grpo.vllm_mode": ("colocate", "server"),

@@ -54,7 +54,7 @@ def cpu_has_bf16() -> bool:
 def bf16_autocast(config: RunConfig) -> bool:
     """Whether ``model.autocast`` turns bfloat16 autocast on for this run."""
     mode = config.model.autocast
-    if mode == "off":
+    if mode == "none":
         return False
     if mode == "bf16":
         return True
