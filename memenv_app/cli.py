@@ -59,14 +59,9 @@ def _cmd_data_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from memenv_app.demo import run_demo
+    from memenv_app.demo import DemoSettings, run_demo
 
-    print(run_demo(split=args.split, seed=args.seed))
-    if args.train_steps > 0:
-        from agents.train.demo import run_grpo_demo
-
-        print()
-        print(run_grpo_demo(steps=args.train_steps, seed=args.seed))
+    run_demo(DemoSettings(episodes=args.episodes, rl_iterations=args.rl_iterations, seed=args.seed))
     return 0
 
 
@@ -87,15 +82,22 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
     stats.set_defaults(func=_cmd_data_stats)
 
-    demo = sub.add_parser("demo", help="reference managers on the embedded synthetic benchmark")
-    demo.add_argument("--split", default="val", help="synthetic split: train, val, test or all")
-    demo.add_argument("--seed", type=int, default=0, help="seed of the random manager")
-    demo.add_argument(
-        "--train-steps",
-        type=int,
-        default=40,
-        help="steps of the short GRPO run after the table (0: skip it)",
+    demo = sub.add_parser(
+        "demo",
+        help="the graded Medium manager task: scripted managers, then GRPO on the tier-1 model",
     )
+    demo.add_argument(
+        "--episodes", type=int, default=16, help="held-out conversations to score on (1-48)"
+    )
+    demo.add_argument(
+        "--rl-iterations",
+        "--train-steps",
+        dest="rl_iterations",
+        type=int,
+        default=12,
+        help="GRPO iterations of the RL part (0: skip it); --train-steps is the old name",
+    )
+    demo.add_argument("--seed", type=int, default=0, help="seeds the model, SFT and GRPO")
     demo.set_defaults(func=_cmd_demo)
 
     modules = list(SUBCOMMAND_MODULES)

@@ -1,144 +1,250 @@
-"""The main job on the embedded default: the baseline table on the synthetic benchmark.
+"""The main job (``make demo``): where managing memory pays, and RL learning to manage it.
 
-Every registered memory system (:data:`baselines.MANAGERS`: add-all, mem0, a-mem, ..., the
-ideal-operation oracle) plus a seeded random manager plays the MemoryManager environment over
-the synthetic validation conversations; then every question is answered through the
-AnswerAgent environment from the banks it built, by the rule-based ``extractive`` answerer (and
-the ``top-memory`` reference), and one table is printed.
+1. **The task.** ``MemoryManager-Synth-Medium-v0``: a manager reads each fact of a synthetic
+   multi-session conversation and chooses ADD, UPDATE, DELETE or NOOP on a bank of at most 8
+   memories per speaker; after the last fact a frozen reader answers every question of the
+   conversation from the final banks, and the episode's outcome is its exact-match rate. The
+   scripted managers (:mod:`memenv.systems` and the baselines) play the held-out conversations.
+2. **RL.** The tier-1 model (a 3.9M-parameter LM pretrained here on the synthetic dialogues; the
+   demo uses a short pretraining budget, cached) is fine-tuned on a teacher's decisions (the
+   initial policy), then trained with GRPO on whole episodes. Its greedy score on the same
+   held-out conversations is printed before and after, with the paired difference.
+3. **What next**: commands to try.
+
+Every part says what it does before it starts; the RL part shows a progress bar.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from memenv.data.records import Conversation
-from memenv.envs import AnswerAgentEnv, MemoryManagerEnv
-from memenv.metrics import aggregate
-from memenv.policies import Policy, RandomPolicy
-from memenv.systems import MemorySystem, make_memory_system, manager_names
+import numpy as np
+
+DEMO_ENV = "MemoryManager-Synth-Medium-v0"
+DEMO_TASK = "manager-medium"
+REFERENCES = ("oracle", "mem0", "ideal-ops", "random", "add-all", "noop")
 
 
-@dataclass
-class ManagerRun:
-    name: str
-    memories: int
-    op_accuracy: float | None
-    recall_reward: float
-    banks: dict[str, dict[str, Any]]
-    seconds: float
+@dataclass(frozen=True)
+class DemoSettings:
+    """What ``memenv demo`` runs; the defaults take about 5 minutes on 2 CPU cores."""
+
+    episodes: int = 16
+    """Held-out (test split) conversations every policy is scored on."""
+    rl_iterations: int = 8
+    """GRPO iterations (0: skip the RL part)."""
+    groups: int = 2
+    """Conversations per GRPO iteration."""
+    group_size: int = 4
+    """Episodes per conversation (the GRPO group)."""
+    lr: float = 1e-4
+    """Policy learning rate."""
+    pretrain_seconds: float = 60.0
+    """Nominal pretraining budget of the demo's tier-1 build (the full build uses 450)."""
+    sft_steps: int = 40
+    """SFT steps of the initial policy on the teacher's decisions."""
+    sft_noise: float = 0.3
+    """Share of the teacher's decisions replaced by random ones (an imperfect teacher)."""
+    teacher: str = "mem0"
+    """The SFT teacher (a memory system name)."""
+    seed: int = 0
+    """Seeds the model build, the SFT rows, the GRPO run and the random manager."""
+    model: str | None = None
+    """A tier-1 folder to start from instead of the demo's build (e.g. ``memenv tier1 build``'s)."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.episodes <= 48:
+            raise ValueError(
+                f"episodes must be in 1..48 (the test conversations), got {self.episodes}"
+            )
+        if self.rl_iterations < 0:
+            raise ValueError(f"rl_iterations must be >= 0, got {self.rl_iterations}")
 
 
-def run_manager(
-    name: str,
-    factory: Callable[[MemoryManagerEnv], Policy],
-    conversations: list[Conversation],
-    fact_source: str = "auto",
-) -> ManagerRun:
-    """Play one manager over every conversation; collect banks, op accuracy and reward."""
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def paired_interval(diff: np.ndarray, seed: int = 0, samples: int = 4000) -> tuple[float, float]:
+    """95% bootstrap interval of the mean of per-episode differences."""
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(diff), size=(samples, len(diff)))
+    lo, hi = np.percentile(diff[picks].mean(axis=1), [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def reference_table(settings: DemoSettings) -> tuple[list[str], dict[str, list[float]]]:
+    """Part 1: the scripted managers on the first ``settings.episodes`` held-out conversations
+    (markdown rows, per-episode scores in [0, 1])."""
+    from memenv_app.reference import reference_scores
+
+    result = reference_scores(
+        DEMO_ENV,
+        split="test",
+        episodes=settings.episodes,
+        seed=settings.seed,
+        policies=REFERENCES,
+    )
+    rows = ["| manager | outcome (EM %) | 95% interval |", "| --- | ---: | ---: |"]
+    scores: dict[str, list[float]] = {}
+    for name, row in sorted(result["policies"].items(), key=lambda kv: -kv[1]["mean"]):
+        lo, hi = row["ci"]
+        rows.append(f"| {name} | {row['mean']:.1f} | [{lo:.1f}, {hi:.1f}] |")
+        scores[name] = row.get("scores", [])
+    return rows, scores
+
+
+def tier1_model(settings: DemoSettings, log: Callable[[str], None]) -> Any:
+    """The demo's tier-1 build (cached; about a minute to build on 2 cores)."""
+    from agents.tier1.build import (
+        Tier1Config,
+        build_tier1,
+        default_path,
+        is_built,
+        resolve_tier1_path,
+    )
+
+    if settings.model is not None:
+        return resolve_tier1_path(settings.model)
+    config = Tier1Config().with_budget(settings.pretrain_seconds)
+    path = default_path(settings.seed, config)
+    if is_built(path):
+        log(f"tier-1 model: cached at {path}")
+        return path
+    log(
+        f"tier-1 model: pretraining a 3.9M-parameter LM on synthetic dialogues "
+        f"({settings.pretrain_seconds:.0f} nominal seconds; cached at {path})"
+    )
+    return build_tier1(seed=settings.seed, config=config, log=lambda line: None)
+
+
+def run_rl(settings: DemoSettings) -> list[str]:
+    """Part 2: initial policy, GRPO, before/after on the held-out conversations."""
+    import torch
+    from tqdm.auto import tqdm
+
+    from agents.rl.collector import EnvPool
+    from agents.rl.policy import Tier1Policy
+    from agents.rl.sft import SFTConfig, build_sft
+    from agents.rl.tasks import get_task
+    from agents.rl.trainer import RLConfig, evaluate, train
+
+    torch.set_num_threads(1)
     start = time.perf_counter()
-    env = MemoryManagerEnv(conversations=conversations, reward="recall", fact_source=fact_source)
-    policy = factory(env)
-    banks: dict[str, dict[str, Any]] = {}
-    correct = labelled = 0
-    total_reward = 0.0
-    for i, conversation in enumerate(conversations):
-        obs, info = env.reset(seed=i, options={"conversation": i})
-        terminated = False
-        while not terminated:
-            fact = env.current_fact
-            obs, reward, terminated, _, info = env.step(policy.act(obs, info))
-            total_reward += reward
-            if fact is not None and fact.ideal_op is not None:
-                labelled += 1
-                # A multi-operation action counts as right when it includes the ideal one.
-                correct += fact.ideal_op in (info["applied_ops"] or ["NOOP"])
-        banks[conversation.id] = env.banks
-    return ManagerRun(
-        name=name,
-        memories=sum(len(b) for conv in banks.values() for b in conv.values()),
-        op_accuracy=correct / labelled if labelled else None,
-        recall_reward=total_reward,
-        banks=banks,
-        seconds=time.perf_counter() - start,
+    base = tier1_model(settings, say)
+    sft = SFTConfig(
+        task=DEMO_TASK,
+        teacher=settings.teacher,
+        noise=settings.sft_noise,
+        steps=settings.sft_steps,
+        seed=settings.seed,
     )
-
-
-def answer_all(
-    conversations: list[Conversation],
-    banks: dict[str, Any],
-    answerers: dict[str, Any],
-    retrieve_fn: Any = None,
-) -> dict[str, dict[str, Any]]:
-    """Answer every question with each answerer; per answerer an :func:`aggregate` summary
-    (x100) with ``evidence_recall`` (percent of evidence turns among the shown memories)."""
-    env = AnswerAgentEnv(
-        conversations=conversations, banks=banks, retrieve_fn=retrieve_fn, reward="f1"
+    say(
+        f"initial policy: SFT on the {settings.teacher} rules' decisions, {settings.sft_noise:.0%}"
+        f" of them replaced by random ones ({settings.sft_steps} steps, cached)"
     )
-    rows: dict[str, list] = {name: [] for name in answerers}
-    recalls = []
-    for index in range(env.num_questions):
-        for name, answerer in answerers.items():
-            obs, info = env.reset(options={"question": index})
-            answer, selected = answerer.answer(obs["question"], obs["question_date"], env.shown)
-            _, _, _, _, info = env.step({"selected": selected, "answer": answer})
-            rows[name].append((info["category"], info["scores"]))
-        if info["evidence_recall"] is not None:
-            recalls.append(info["evidence_recall"])
-    out = {}
-    for name, answered in rows.items():
-        summary = aggregate(answered, scale=100.0)
-        summary["evidence_recall"] = 100.0 * sum(recalls) / len(recalls) if recalls else None
-        out[name] = summary
-    return out
+    init = build_sft(base, sft)
+    task = get_task(DEMO_TASK)
+    test_pool = EnvPool(task, "test")
+    keys = list(test_pool.keys[: settings.episodes])  # the conversations of part 1
+    say(f"scoring the initial policy on {len(keys)} held-out conversations ...")
+    before = np.asarray(evaluate(Tier1Policy.load(init), test_pool, keys))
 
+    config = RLConfig(
+        task=DEMO_TASK,
+        algo="grpo",
+        seed=settings.seed,
+        iterations=settings.rl_iterations,
+        groups=settings.groups,
+        group_size=settings.group_size,
+        lr=settings.lr,
+        eval_every=0,
+    )
+    say(
+        f"GRPO: {config.iterations} iterations x {config.groups} training conversations x "
+        f"{config.group_size} episodes from one shared start state; the reward is the "
+        "episode's outcome"
+    )
+    import tempfile
 
-def _systems(seed: int) -> list[Any]:
-    names = [n for n in manager_names() if n not in ("oracle", "random")]
-    # LLM-driven systems (extra["needs_llm"]: llm, mem0-llm, a-mem-llm) need a backend: skipped.
-    systems = [s for s in map(make_memory_system, names) if not s.extra.get("needs_llm")]
-    systems.append(MemorySystem("random", lambda env: RandomPolicy(seed)))
-    systems.append(make_memory_system("oracle"))
-    return systems
+    out = tempfile.mkdtemp(prefix="memenv-demo-grpo-")
+    with tqdm(total=config.iterations, desc="GRPO iterations", unit="it", file=sys.stderr) as bar:
 
+        def log(entry: dict[str, Any]) -> None:
+            if "iteration" in entry and "return" in entry:
+                bar.set_postfix({"train score": f"{100 * entry['score']:.1f}"}, refresh=False)
+                bar.update(1)
 
-def run_demo(split: str = "val", seed: int = 0) -> str:
-    """Run the demo and return the printed report."""
-    from memenv.answerers import make_answerer
-    from memenv.data.registry import load_conversations
-
-    conversations = load_conversations("synth", split=split)
-    answerers = {
-        "extractive": make_answerer("extractive"),
-        "top-memory": make_answerer("top-memory"),
-    }
-    n_questions = sum(len(c.qa) for c in conversations)
-    n_facts = sum(len(c.facts) for c in conversations)
-    lines = [
-        f"memenv demo: synthetic benchmark, split '{split}': {len(conversations)} conversations, "
-        f"{n_facts} facts, {n_questions} questions (category 5 excluded)",
+        train(config, init, out, log=log)
+    say(f"scoring the trained policy on the same {len(keys)} conversations ...")
+    after = np.asarray(evaluate(Tier1Policy.load(f"{out}/final"), test_pool, keys))
+    diff = after - before
+    lo, hi = paired_interval(diff, settings.seed)
+    seconds = time.perf_counter() - start
+    verdict = (
+        "GRPO improved the policy (the interval excludes 0)"
+        if lo > 0
+        else "GRPO made it worse (the interval excludes 0)"
+        if hi < 0
+        else "no difference this short run can show (the interval contains 0); longer runs: "
+        "memenv rl-bench"
+    )
+    return [
+        "| tier-1 policy | outcome (EM %) |",
+        "| --- | ---: |",
+        f"| initial (SFT on {settings.teacher}, noise {settings.sft_noise}) | "
+        f"{100 * before.mean():.1f} |",
+        f"| after {config.iterations} GRPO iterations | {100 * after.mean():.1f} |",
         "",
-        "| manager | memories | op acc. % | evidence recall@30 % | F1 | BLEU-1 | EM "
-        "| F1 top-memory | seconds |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"Paired difference (after - initial) on the same {len(keys)} conversations: "
+        f"{100 * diff.mean():+.1f} points, 95% interval [{100 * lo:+.1f}, {100 * hi:+.1f}]: "
+        f"{verdict}. ({seconds:.0f} s, model build included; run folder {out})",
     ]
-    for system in _systems(seed):
-        run = run_manager(system.name, system.make_policy, conversations, system.fact_source)
-        summaries = answer_all(conversations, run.banks, answerers, system.retrieve_fn)
-        best, top = summaries["extractive"], summaries["top-memory"]
-        acc = "-" if run.op_accuracy is None else f"{100 * run.op_accuracy:.1f}"
-        lines.append(
-            f"| {system.name} | {run.memories} | {acc} | {best['evidence_recall']:.1f} "
-            f"| {best['overall']['f1']:.1f} | {best['overall']['bleu1']:.1f} "
-            f"| {best['overall']['em']:.1f} | {top['overall']['f1']:.1f} | {run.seconds:.2f} |"
+
+
+WHAT_NEXT = """\
+What next:
+- memenv reference MemoryManager-Synth-Hard-v0        # the level where the rules fall short
+- memenv tier1 build                                  # the full tier-1 model (~10 min, cached)
+- memenv rl-bench --tier 1 --task manager-medium --algo grpo,ppo,rloo --seeds 0-4 --out runs/rl
+- python -m experiments.rl.grpo_cleanrl --help        # GRPO in one readable file
+- docs/tutorials/01-environments.md ... 04            # the teaching track
+- memenv eval --help                                  # LLM managers and answerers, LoCoMo"""
+
+
+def run_demo(settings: DemoSettings | None = None) -> None:
+    """Run the demo, printing as it goes."""
+    settings = settings or DemoSettings()
+    rl = settings.rl_iterations > 0
+    say("memenv demo: what it does" + (" (about 5 minutes on 2 CPU cores)" if rl else ""))
+    say(
+        f"  1. the graded task {DEMO_ENV}: scripted memory managers on "
+        f"{settings.episodes} held-out conversations (a bank of at most 8 memories per speaker;"
+        " the outcome is the frozen reader's exact match over every question)"
+    )
+    if rl:
+        say(
+            "  2. RL on it: the tier-1 model, SFT on an imperfect teacher, then GRPO on whole"
+            " episodes; before/after on the same held-out conversations"
         )
-    lines += [
-        "",
-        "op acc.: share of facts where the manager applied the generator's ideal operation.",
-        "F1 (LoCoMo F1), BLEU-1, EM (x100): the rule-based extractive answer agent reading the 30",
-        "memories per speaker the AnswerAgent environment shows; F1 top-memory: answering with",
-        "the best-ranked memory's text. seconds: bank building. Full runs: `memenv eval`.",
-    ]
-    return "\n".join(lines)
+    say("  3. what to try next")
+    say()
+    say(f"1. Scripted managers on {DEMO_ENV} ...")
+    rows, scores = reference_table(settings)
+    say("\n".join(rows))
+    gap = 100 * (np.mean(scores["oracle"]) - np.mean(scores["add-all"]))
+    say(
+        "add-all keeps every fact until the bank is full; oracle follows the generator's ideal "
+        "operations and evicts what no later question needs: managing memory is worth "
+        f"{gap:.0f} points here."
+    )
+    say()
+    if rl:
+        say("2. RL with the tier-1 model")
+        say("\n".join(run_rl(settings)))
+        say()
+    say(WHAT_NEXT)

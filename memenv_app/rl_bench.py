@@ -133,7 +133,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         seed=0,
         bf16=args.bf16,
     )
-    algo_config = AlgoConfig(kl_coef=args.kl_coef, clip=args.clip)
+    algo_config = AlgoConfig(kl_coef=args.kl_coef, clip=args.clip, per_step=args.per_step)
     base_config = RLConfig(
         task=task.name,
         iterations=args.iterations,
@@ -142,6 +142,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         branches=args.branches,
         branch_size=args.branch_size,
         shaping=args.shaping,
+        invalid_penalty=args.invalid_penalty,
         temperature=args.temperature,
         epochs=args.epochs,
         minibatch_size=args.minibatch_size,
@@ -418,11 +419,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--branches", type=int, default=0, help="local re-rollout groups per iteration")
     p.add_argument("--branch-size", type=int, default=4, help="episodes per re-rollout group")
     p.add_argument("--shaping", default=None, choices=[None, "potential"], help="dense shaping")
+    p.add_argument(
+        "--invalid-penalty",
+        type=float,
+        default=None,
+        help="training env's cost of an invalid/malformed manager action (default: the env's 0.1)",
+    )
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature")
     p.add_argument("--epochs", type=int, default=1, help="passes over each batch")
     p.add_argument("--minibatch-size", type=int, default=64, help="steps per update")
     p.add_argument("--lr", type=float, default=1e-4, help="policy learning rate")
     p.add_argument("--clip", type=float, default=0.2, help="ratio clip")
+    p.add_argument(
+        "--per-step",
+        action="store_true",
+        help="group methods compare rewards-to-go step by step (with --shaping potential: dense)",
+    )
     p.add_argument("--kl-coef", type=float, default=0.0, help="KL to the initial policy")
     p.add_argument("--eval-every", type=int, default=5, help="validation curve every N iterations")
     p.add_argument("--eval-episodes", type=int, default=16, help="validation episodes per point")

@@ -21,22 +21,8 @@ def locomo_path() -> Path:
 def tiny_tier1(tmp_path_factory) -> Path:
     """A tiny tier-1 build for the RL tests (a few seconds, built once per session)."""
     from agents.tier1.build import Tier1Config, build_tier1
-    from agents.tier1.corpus import CorpusConfig
-    from agents.tier1.model import ModelConfig
-    from agents.tier1.pretrain import TrainConfig
-    from agents.tier1.tokenizer import TokenizerConfig
 
-    config = Tier1Config(
-        corpus=CorpusConfig(n_conversations=2),
-        tokenizer=TokenizerConfig(vocab_size=400),
-        model=ModelConfig(
-            hidden_size=32, num_layers=1, num_heads=2, num_kv_heads=2, intermediate_size=64
-        ),
-        train=TrainConfig(
-            steps=6, batch_size=2, seq_len=64, warmup_steps=2, log_every=3, num_threads=1
-        ),
-        eval_conversations=0,
-    )
+    config = Tier1Config.tiny()
     return build_tier1(tmp_path_factory.mktemp("tier1-rl") / "build", seed=0, config=config)
 
 

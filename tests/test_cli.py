@@ -47,19 +47,29 @@ def test_malformed_file_is_a_clear_error(tmp_path, capsys):
 
 def test_demo_prints_a_results_table():
     out = subprocess.run(
-        [sys.executable, "-m", "memenv_app.cli", "demo", "--train-steps", "0"],
+        [sys.executable, "-m", "memenv_app.cli", "demo", "--rl-iterations", "0", "--episodes", "4"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+    assert out.startswith("memenv demo: what it does")  # the plan comes first
     assert "| add-all |" in out and "| oracle |" in out and "| random |" in out
-    assert "GRPO demo" not in out
+    assert "RL with the tier-1 model" not in out and "What next:" in out
 
 
-def test_grpo_demo_reports_before_and_after(tmp_path):
-    from agents.train.demo import run_grpo_demo
+def test_demo_rejects_bad_settings(capsys):
+    assert main(["demo", "--episodes", "0"]) == 2
+    assert "episodes must be in 1..48" in capsys.readouterr().err
 
-    text = run_grpo_demo(steps=2, out_dir=str(tmp_path / "demo"))
-    assert "| before (untrained) |" in text and "| after GRPO |" in text
-    assert (tmp_path / "demo" / "final" / "config.json").is_file()
-    assert (tmp_path / "demo" / "log.jsonl").is_file()
+
+def test_demo_rl_part_reports_before_and_after(tiny_tier1, tmp_path, monkeypatch):
+    from memenv_app.demo import DemoSettings, run_rl
+
+    monkeypatch.setenv("MEMENV_CACHE_DIR", str(tmp_path / "cache"))
+    settings = DemoSettings(
+        episodes=2, rl_iterations=1, groups=1, group_size=2, sft_steps=2, model=str(tiny_tier1)
+    )
+    lines = run_rl(settings)
+    text = "\n".join(lines)
+    assert "| initial (SFT on mem0, noise 0.3) |" in text and "| after 1 GRPO iterations |" in text
+    assert "Paired difference (after - initial) on the same 2 conversations" in text

@@ -98,6 +98,16 @@ def test_advantages_of_each_algorithm():
     assert reinforce.extra_state()["baseline"] == pytest.approx(0.45)
     assert gae(np.array([0, 0, 1.0]), np.zeros(3), 1.0, 1.0).tolist() == [1.0, 1.0, 1.0]
     assert rewards_to_go(np.array([1.0, 2.0, 3.0]), 0.5).tolist() == [2.75, 3.5, 3.0]
+    # per step: rewards-to-go compared across the group at each step index
+    step = [_episode(0, [0.1, 0.5]), _episode(0, [0.3, 0.1]), _episode(0, [0.2, 0.0])]
+    per_step = AlgoConfig(per_step=True)
+    adv, to_go = make_algorithm("dr_grpo", per_step, 4).advantages(step)
+    assert to_go[0].tolist() == pytest.approx([0.6, 0.5])
+    assert adv[0].tolist() == pytest.approx([0.6 - 0.4, 0.5 - 0.2])
+    loo, _ = make_algorithm("rloo", per_step, 4).advantages(step)
+    assert loo[1].tolist() == pytest.approx([0.4 - 0.4, 0.1 - 0.25])
+    scaled, _ = make_algorithm("grpo", per_step, 4).advantages(step)
+    assert scaled[0][1] == pytest.approx(0.3 / (np.std([0.5, 0.1, 0.0]) + 1e-4))
     with pytest.raises(ValueError, match="unknown algorithm 'nope'; known: dr_grpo"):
         make_algorithm("nope", cfg, 4)
 

@@ -60,14 +60,21 @@ class Episode:
 class EnvPool:
     """Environments of one task and split, reused across calls (one per parallel episode)."""
 
-    def __init__(self, task: Task, split: str, shaping: str | None = None):
+    def __init__(
+        self,
+        task: Task,
+        split: str,
+        shaping: str | None = None,
+        invalid_penalty: float | None = None,
+    ):
         self.task, self.split, self.shaping = task, split, shaping
+        self.invalid_penalty = invalid_penalty
         self.envs: list[Any] = []
         self.keys = task.episode_keys(self.get(1)[0])
 
     def get(self, n: int) -> list[Any]:
         while len(self.envs) < n:
-            self.envs.append(self.task.make_env(self.split, self.shaping))
+            self.envs.append(self.task.make_env(self.split, self.shaping, self.invalid_penalty))
         return self.envs[:n]
 
 

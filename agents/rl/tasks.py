@@ -31,8 +31,11 @@ class Task:
     max_new_tokens: int
     score_name: str
 
-    def make_env(self, split: str, shaping: str | None = None) -> Any:
-        """A fresh, unwrapped environment of this task on ``split``."""
+    def make_env(
+        self, split: str, shaping: str | None = None, invalid_penalty: float | None = None
+    ) -> Any:
+        """A fresh, unwrapped environment of this task on ``split`` (manager: optionally with
+        potential shaping and another cost of invalid actions)."""
         import gymnasium as gym
 
         import memenv  # noqa: F401  (registers the ids)
@@ -42,6 +45,8 @@ class Task:
             if not self.multi_step:
                 raise ValueError(f"shaping applies to the manager tasks, not {self.name!r}")
             kwargs["shaping"] = shaping
+        if invalid_penalty is not None and self.multi_step:
+            kwargs["invalid_penalty"] = invalid_penalty
         return gym.make(self.env_id, split=split, **kwargs).unwrapped
 
     def episode_keys(self, env: Any) -> list[int]:

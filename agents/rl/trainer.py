@@ -46,6 +46,12 @@ class RLConfig:
     shaping: str | None = field(
         default=None, metadata={"help": "'potential' for dense shaped rewards (manager)."}
     )
+    invalid_penalty: float | None = field(
+        default=None,
+        metadata={
+            "help": "Training env's cost of an invalid or malformed action (None: the env's 0.1)."
+        },
+    )
     temperature: float = field(default=1.0, metadata={"help": "Sampling temperature."})
     epochs: int = field(default=1, metadata={"help": "Passes over each batch."})
     minibatch_size: int = field(default=64, metadata={"help": "Steps per gradient update."})
@@ -72,6 +78,8 @@ class RLConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.branches < 0 or self.eval_every < 0:
             raise ValueError("branches and eval_every must be >= 0")
+        if self.invalid_penalty is not None and self.invalid_penalty < 0:
+            raise ValueError(f"invalid_penalty must be >= 0, got {self.invalid_penalty}")
         if self.lr <= 0 or self.temperature <= 0:
             raise ValueError("lr and temperature must be > 0")
 
@@ -177,7 +185,7 @@ def train(
             )
         record = load_checkpoint(found, modules, optimizer)
         algo.load_extra_state(record["algo_state"])
-    train_pool = EnvPool(task, "train", config.shaping)
+    train_pool = EnvPool(task, "train", config.shaping, config.invalid_penalty)
     eval_pool = EnvPool(task, config.eval_split)
     eval_keys = spread(eval_pool.keys, config.eval_episodes)
 

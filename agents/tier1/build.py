@@ -65,6 +65,22 @@ class Tier1Config:
             train = replace(train, steps=int(steps))
         return replace(self, train=train)
 
+    @classmethod
+    def tiny(cls) -> Tier1Config:
+        """A model of a few thousand parameters built in seconds: for tests and tutorials run at a
+        tiny budget (it learns next to nothing)."""
+        return cls(
+            corpus=CorpusConfig(n_conversations=2),
+            tokenizer=TokenizerConfig(vocab_size=400),
+            model=ModelConfig(
+                hidden_size=32, num_layers=1, num_heads=2, num_kv_heads=2, intermediate_size=64
+            ),
+            train=TrainConfig(
+                steps=6, batch_size=2, seq_len=64, warmup_steps=2, log_every=3, num_threads=1
+            ),
+            eval_conversations=0,
+        )
+
 
 def _versions() -> dict[str, str]:
     import tokenizers

@@ -40,6 +40,14 @@ class AlgoConfig:
     norm_tokens: int = field(
         default=24, metadata={"help": "Dr.GRPO's constant per-sequence token normaliser."}
     )
+    per_step: bool = field(
+        default=False,
+        metadata={
+            "help": "Group methods: compare rewards-to-go step by step (members of a group face "
+            "the same fact at the same step) instead of whole-episode returns; with potential "
+            "shaping the reward-to-go leaves out what earlier decisions earned."
+        },
+    )
 
     def __post_init__(self) -> None:
         if not 0 < self.clip < 1:
@@ -124,6 +132,36 @@ def group_returns(episodes: Sequence[Episode]) -> dict[int, list[float]]:
     for e in episodes:
         groups.setdefault(e.group, []).append(e.ret)
     return groups
+
+
+def step_group_advantages(
+    episodes: Sequence[Episode], scale: bool, leave_one_out: bool = False
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per-step advantages from rewards-to-go compared across the members of each group at the
+    same step index: minus the members' mean (or the others' mean with ``leave_one_out``),
+    divided by their std when ``scale``. Also gives the rewards-to-go."""
+    to_go = [rewards_to_go(e.rewards) for e in episodes]
+    members: dict[int, list[int]] = {}
+    for i, e in enumerate(episodes):
+        members.setdefault(e.group, []).append(i)
+    advantages: list[np.ndarray] = [np.zeros(0)] * len(episodes)
+    for idx in members.values():
+        width = max(len(to_go[i]) for i in idx)
+        table = np.full((len(idx), width), np.nan)
+        for row, i in enumerate(idx):
+            table[row, : len(to_go[i])] = to_go[i]
+        count = (~np.isnan(table)).sum(0)
+        total = np.nansum(table, 0)
+        std = np.nanstd(table, 0)
+        for i in idx:
+            n = len(to_go[i])
+            if leave_one_out:
+                base = (total[:n] - to_go[i]) / np.maximum(count[:n] - 1, 1)
+            else:
+                base = total[:n] / count[:n]
+            adv = to_go[i] - base
+            advantages[i] = adv / (std[:n] + 1e-4) if scale else adv
+    return advantages, to_go
 
 
 def broadcast(episodes: Sequence[Episode], per_episode: Sequence[float]) -> list[np.ndarray]:

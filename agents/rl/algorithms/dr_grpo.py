@@ -13,6 +13,7 @@ from agents.rl.algorithms.base import (
     clip_stats,
     clipped_token_loss,
     register_algorithm,
+    step_group_advantages,
 )
 from agents.rl.algorithms.grpo import group_advantages
 from agents.rl.policy import ForwardOut
@@ -24,6 +25,8 @@ class DrGRPO(Algorithm):
     needs_groups = True
 
     def advantages(self, episodes):
+        if self.config.per_step:
+            return step_group_advantages(episodes, scale=False)
         adv = broadcast(episodes, group_advantages(episodes, scale=False))
         return adv, broadcast(episodes, [e.ret for e in episodes])
 

@@ -18,6 +18,7 @@ from agents.rl.algorithms.base import (
     group_returns,
     register_algorithm,
     seq_mean_token_mean,
+    step_group_advantages,
 )
 from agents.rl.collector import Episode
 from agents.rl.policy import ForwardOut
@@ -41,6 +42,8 @@ class GRPO(Algorithm):
     needs_groups = True
 
     def advantages(self, episodes):
+        if self.config.per_step:
+            return step_group_advantages(episodes, scale=True)
         adv = broadcast(episodes, group_advantages(episodes, scale=True))
         return adv, broadcast(episodes, [e.ret for e in episodes])
 

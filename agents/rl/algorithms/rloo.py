@@ -14,6 +14,7 @@ from agents.rl.algorithms.base import (
     group_returns,
     register_algorithm,
     seq_mean_token_mean,
+    step_group_advantages,
 )
 from agents.rl.policy import ForwardOut
 
@@ -24,6 +25,8 @@ class RLOO(Algorithm):
     needs_groups = True
 
     def advantages(self, episodes):
+        if self.config.per_step:
+            return step_group_advantages(episodes, scale=False, leave_one_out=True)
         groups = group_returns(episodes)
         sums = {g: sum(r) for g, r in groups.items()}
         adv = []
