@@ -204,6 +204,9 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
             if cell_path.is_file():
                 cells.append(json.loads(cell_path.read_text()))
                 continue
+            if args.only_finished:
+                _say(f"[{algo} seed {seed}] not finished: left out (--only-finished)")
+                continue
             config = replace(base_config, algo=algo, seed=seed)
             _say(f"[{algo} seed {seed}] training {config.iterations} iterations")
 
@@ -454,6 +457,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--refs", default=None, help="scripted references (comma-separated)")
     p.add_argument(
         "--bf16", action="store_true", help="bfloat16 autocast in SFT and RL training passes"
+    )
+    p.add_argument(
+        "--only-finished",
+        action="store_true",
+        help="train nothing: summarise the cells already finished (partial results)",
     )
     p.add_argument("--threads", type=int, default=1, help="torch threads (1: deterministic)")
     p.set_defaults(func=cmd_rl_bench, command_line=None)

@@ -48,6 +48,11 @@ def test_rl_bench_writes_results_and_resumes(tiny_tier1, tmp_path, capsys):
     assert "resuming the bench" in printed and "[grpo seed 0] training" not in printed
     again = json.loads((out / "results.json").read_text())
     assert again["algorithms"]["ppo"]["mean"] == result["algorithms"]["ppo"]["mean"]
+    assert main(_args(tiny_tier1, out, "--seeds", "0-1", "--only-finished")) == 0
+    assert "[ppo seed 1] not finished" in capsys.readouterr().out
+    partial = json.loads((out / "results.json").read_text())
+    assert partial["algorithms"]["grpo"]["seeds"] == [0]
+    assert not (out / "cells" / "grpo-s1").exists()
     assert main(_args(tiny_tier1, out, "--lr", "0.5")) == 2
     assert "other settings" in capsys.readouterr().err
 
