@@ -29,7 +29,6 @@ from agents.tier1.corpus import (  # noqa: E402
     build_corpus,
     corpus_conversations,
 )
-from agents.tier1.model import ModelConfig  # noqa: E402
 from agents.tier1.pretrain import TrainConfig, lr_at, pack_rows  # noqa: E402
 from agents.tier1.prompts import (  # noqa: E402
     format_manager_action,
@@ -47,17 +46,7 @@ from agents.tier1.tokenizer import (  # noqa: E402
 )
 from memenv.envs import AnswerAgentEnv, MemoryManagerEnv  # noqa: E402
 
-TINY = Tier1Config(
-    corpus=CorpusConfig(n_conversations=2),
-    tokenizer=TokenizerConfig(vocab_size=400),
-    model=ModelConfig(
-        hidden_size=32, num_layers=1, num_heads=2, num_kv_heads=2, intermediate_size=64
-    ),
-    train=TrainConfig(
-        steps=6, batch_size=2, seq_len=64, warmup_steps=2, log_every=3, num_threads=1
-    ),
-    eval_conversations=1,
-)
+TINY = replace(Tier1Config.tiny(), eval_conversations=1)
 
 
 @pytest.fixture(autouse=True)
