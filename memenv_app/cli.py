@@ -94,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--train-steps",
         dest="rl_iterations",
         type=int,
-        default=12,
-        help="GRPO iterations of the RL part (0: skip it); --train-steps is the old name",
+        default=None,
+        help="GRPO iterations of the RL part (default 8; 0: skip it; old name --train-steps)",
     )
     demo.add_argument("--seed", type=int, default=0, help="seeds the model, SFT and GRPO")
     demo.set_defaults(func=_cmd_demo)
