@@ -13,7 +13,9 @@ import importlib
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from importlib.metadata import entry_points
+from typing import Any
 
 import memenv
 from memenv.data.errors import DataFormatError, DatasetUnavailableError
@@ -58,10 +60,20 @@ def _cmd_data_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from memenv_app.demo import DemoSettings, run_demo
+def demo_settings(args: argparse.Namespace) -> Any:
+    """The demo's settings from its options (unset ones keep :class:`DemoSettings`' defaults)."""
+    from memenv_app.demo import DemoSettings
 
-    run_demo(DemoSettings(episodes=args.episodes, rl_iterations=args.rl_iterations, seed=args.seed))
+    settings = DemoSettings(episodes=args.episodes, seed=args.seed)
+    if args.rl_iterations is not None:
+        settings = replace(settings, rl_iterations=args.rl_iterations)
+    return settings
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from memenv_app.demo import run_demo
+
+    run_demo(demo_settings(args))
     return 0
 
 

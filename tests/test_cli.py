@@ -57,6 +57,15 @@ def test_demo_prints_a_results_table():
     assert "RL with the tier-1 model" not in out and "What next:" in out
 
 
+def test_demo_settings_defaults_come_from_demo_settings():
+    from memenv_app.cli import build_parser, demo_settings
+    from memenv_app.demo import DemoSettings
+
+    assert demo_settings(build_parser().parse_args(["demo"])) == DemoSettings()
+    args = build_parser().parse_args(["demo", "--train-steps", "3", "--episodes", "5"])
+    assert demo_settings(args) == DemoSettings(episodes=5, rl_iterations=3)
+
+
 def test_demo_rejects_bad_settings(capsys):
     assert main(["demo", "--episodes", "0"]) == 2
     assert "episodes must be in 1..48" in capsys.readouterr().err
