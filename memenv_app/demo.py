@@ -31,7 +31,7 @@ REFERENCES = ("oracle", "mem0", "ideal-ops", "random", "add-all", "noop")
 
 @dataclass(frozen=True)
 class DemoSettings:
-    """What ``memenv demo`` runs; the defaults take about 5 minutes on 2 CPU cores."""
+    """What ``memenv demo`` runs; the defaults take about 6 minutes on 2 CPU cores."""
 
     episodes: int = 16
     """Held-out (test split) conversations every policy is scored on."""
@@ -220,7 +220,7 @@ def run_demo(settings: DemoSettings | None = None) -> None:
     """Run the demo, printing as it goes."""
     settings = settings or DemoSettings()
     rl = settings.rl_iterations > 0
-    say("memenv demo: what it does" + (" (about 5 minutes on 2 CPU cores)" if rl else ""))
+    say("memenv demo: what it does" + (" (about 6 minutes on 2 CPU cores)" if rl else ""))
     say(
         f"  1. the graded task {DEMO_ENV}: scripted memory managers on "
         f"{settings.episodes} held-out conversations (a bank of at most 8 memories per speaker;"
