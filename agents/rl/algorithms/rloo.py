@@ -1,28 +1,20 @@
 """RLOO (REINFORCE leave-one-out): each episode's baseline is the mean return of the *other*
-episodes of its group; clipped ratio, per-sequence token mean."""
+episodes of its group; GRPO's clipped ratio and per-sequence token mean."""
 
 from __future__ import annotations
 
-import torch
-
 from agents.rl.algorithms.base import (
-    Algorithm,
-    StepBatch,
     broadcast,
-    clip_stats,
-    clipped_token_loss,
     group_returns,
     register_algorithm,
-    seq_mean_token_mean,
     step_group_advantages,
 )
-from agents.rl.policy import ForwardOut
+from agents.rl.algorithms.grpo import GRPO
 
 
 @register_algorithm
-class RLOO(Algorithm):
+class RLOO(GRPO):
     name = "rloo"
-    needs_groups = True
 
     def advantages(self, episodes):
         if self.config.per_step:
@@ -34,15 +26,3 @@ class RLOO(Algorithm):
             k = len(groups[e.group])
             adv.append(e.ret - (sums[e.group] - e.ret) / (k - 1))
         return broadcast(episodes, adv), broadcast(episodes, [e.ret for e in episodes])
-
-    def loss(self, out: ForwardOut, batch: StepBatch) -> tuple[torch.Tensor, dict[str, float]]:
-        tokens, ratio = clipped_token_loss(
-            out.logprobs, batch.old_logprobs, batch.advantages, self.config.clip
-        )
-        policy = seq_mean_token_mean(tokens, out.mask)
-        kl_loss, kl = self.kl_term(out, batch)
-        return policy + kl_loss, {
-            "policy_loss": float(policy.detach()),
-            "kl": kl,
-            **clip_stats(ratio, out.mask, self.config.clip),
-        }
