@@ -67,6 +67,8 @@ def demo_settings(args: argparse.Namespace) -> Any:
     settings = DemoSettings(episodes=args.episodes, seed=args.seed)
     if args.rl_iterations is not None:
         settings = replace(settings, rl_iterations=args.rl_iterations)
+    if args.threads is not None:
+        settings = replace(settings, threads=args.threads)
     return settings
 
 
@@ -107,7 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
         dest="rl_iterations",
         type=int,
         default=None,
-        help="GRPO iterations of the RL part (default 8; 0: skip it; old name --train-steps)",
+        help="GRPO iterations of the RL part (default: DemoSettings.rl_iterations; 0: skip it; "
+        "old name --train-steps)",
+    )
+    demo.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads of the RL part (default: one per CPU core; 1: rl-bench's setting)",
     )
     demo.add_argument("--seed", type=int, default=0, help="seeds the model, SFT and GRPO")
     demo.set_defaults(func=_cmd_demo)

@@ -64,11 +64,15 @@ def test_demo_settings_defaults_come_from_demo_settings():
     assert demo_settings(build_parser().parse_args(["demo"])) == DemoSettings()
     args = build_parser().parse_args(["demo", "--train-steps", "3", "--episodes", "5"])
     assert demo_settings(args) == DemoSettings(episodes=5, rl_iterations=3)
+    args = build_parser().parse_args(["demo", "--threads", "1"])
+    assert demo_settings(args) == DemoSettings(threads=1)
 
 
 def test_demo_rejects_bad_settings(capsys):
     assert main(["demo", "--episodes", "0"]) == 2
     assert "episodes must be in 1..48" in capsys.readouterr().err
+    assert main(["demo", "--threads", "-1"]) == 2
+    assert "threads must be >= 0" in capsys.readouterr().err
 
 
 def test_demo_rl_part_reports_before_and_after(tiny_tier1, tmp_path, monkeypatch):

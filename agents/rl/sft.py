@@ -192,16 +192,24 @@ def train_sft(policy: Tier1Policy, rows: list[tuple[str, str]], config: SFTConfi
 
 
 def build_sft(
-    base: str | os.PathLike[str], config: SFTConfig, out_dir: str | os.PathLike[str] | None = None
+    base: str | os.PathLike[str],
+    config: SFTConfig,
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    num_threads: int = 1,
 ) -> Path:
-    """The SFT initial policy of ``config`` on tier-1 build ``base`` (cached; built if absent)."""
+    """The SFT initial policy of ``config`` on tier-1 build ``base`` (cached; built if absent).
+
+    ``num_threads`` (torch threads) is not part of the cache key: on the 2-core machine this
+    project is measured on, 1 and 2 threads give bit-identical weights (checked), but other
+    CPUs' kernels need not; 1 is the reference."""
     base = Path(base)
     key = sft_key(config, base)
     target = Path(out_dir) if out_dir is not None else sft_cache_root() / key
     info_path = target / "sft_info.json"
     if info_path.is_file() and json.loads(info_path.read_text()).get("key") == key:
         return target
-    torch.set_num_threads(1)
+    torch.set_num_threads(num_threads)
     task = get_task(config.task)
     rows = manager_rows(task, config) if task.multi_step else answer_rows(task, config)
     policy = Tier1Policy.load(base)
