@@ -9,6 +9,20 @@ import pytest
 from tests.env_cases import LOCOMO_FILE as LOCOMO_TRAINVAL
 
 
+@pytest.fixture(autouse=True)
+def _keep_torch_threads():
+    """Trainers, backends and the demo set torch's global thread count: restore it after each
+    test (only where torch is already imported; this fixture never imports it)."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    threads = torch.get_num_threads() if torch is not None else None
+    yield
+    torch = sys.modules.get("torch")
+    if torch is not None and threads is not None:
+        torch.set_num_threads(threads)
+
+
 @pytest.fixture
 def locomo_path() -> Path:
     """The shared LoCoMo train/val file (conv-26, conv-30); skips the test when absent."""

@@ -21,13 +21,6 @@ from agents.rl.tasks import get_task  # noqa: E402
 from agents.rl.trainer import RLConfig, train  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _keep_torch_threads():
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def manager_episodes(tiny_policy):
     policy = Tier1Policy.load(tiny_policy)

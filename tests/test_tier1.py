@@ -49,16 +49,6 @@ from memenv.envs import AnswerAgentEnv, MemoryManagerEnv  # noqa: E402
 TINY = replace(Tier1Config.tiny(), eval_conversations=1)
 
 
-@pytest.fixture(autouse=True)
-def _keep_torch_threads():
-    """Backends built with ``num_threads`` change torch's global setting: restore it."""
-    import torch
-
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def tiny_build(tmp_path_factory) -> Path:
     return build_tier1(tmp_path_factory.mktemp("tier1") / "build", seed=0, config=TINY)

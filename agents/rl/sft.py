@@ -15,8 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from agents.folders import atomic_folder
 from agents.rl.policy import Tier1Policy
 from agents.rl.tasks import Task, get_task
 from agents.tier1.prompts import MANAGER_OPS, format_manager_action
@@ -214,9 +213,7 @@ def build_sft(
     rows = manager_rows(task, config) if task.multi_step else answer_rows(task, config)
     policy = Tier1Policy.load(base)
     losses = train_sft(policy, rows, config)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
+    with atomic_folder(target) as tmp:
         policy.save(tmp)
         info = {
             "key": key,
@@ -227,9 +224,4 @@ def build_sft(
             "final_loss": float(np.mean(losses[-10:])) if losses else None,
         }
         (tmp / "sft_info.json").write_text(json.dumps(info, indent=1) + "\n")
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return target

@@ -14,14 +14,13 @@ import hashlib
 import json
 import os
 import platform
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from agents.folders import atomic_folder
 from agents.tier1.corpus import CorpusConfig, build_corpus
 from agents.tier1.model import ModelConfig, count_parameters, init_model
 from agents.tier1.pretrain import TrainConfig, pretrain
@@ -168,22 +167,9 @@ def build_tier1(
             )
         if log:
             log(f"{target} holds another tier-1 build: it will be replaced")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
+    # a concurrent build of the same key by another process is as good as this one
+    with atomic_folder(target, accept_existing=lambda path: is_built(path, key)) as tmp:
         _build_into(tmp, config, seed, key, log)
-        tmp.chmod(0o755)  # mkdtemp makes it private; a cache folder is readable like any other
-        for path in tmp.iterdir():
-            path.chmod(0o644)
-        if target.exists():
-            shutil.rmtree(target)
-        try:
-            tmp.rename(target)
-        except OSError:  # built concurrently by another process
-            if not is_built(target, key):
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 

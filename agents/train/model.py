@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import copy
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from agents.folders import atomic_folder
 from agents.train.config import RunConfig
 
 
@@ -135,15 +134,9 @@ def export_checkpoint(model: Any, tokenizer: Any, target: str | Path) -> Path:
     plain = model
     if is_peft(model):
         plain = copy.deepcopy(model).merge_and_unload()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
+    with atomic_folder(target) as tmp:
         plain.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 
