@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -99,7 +102,56 @@ def reference_scores(task: Any, keys: list[int], names: list[str]) -> dict[str, 
 
 
 # ---------------------------------------------------------------------- the bench
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+@contextmanager
+def bench_lock(out: Path) -> Iterator[None]:
+    """One training rl-bench per output folder: two would train the same cells at once and
+    overwrite each other's checkpoints. The lock is a file beside the folder holding the
+    owner's pid; one left by a killed run (its pid gone) is taken over."""
+    lock = out.parent / f".{out.name}.rl-bench.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            text = lock.read_text(errors="replace").strip()
+            pid = int(text) if text.isdigit() else None
+            if pid is not None and pid != os.getpid() and _pid_alive(pid):
+                raise ValueError(
+                    f"--out {out} is in use by another rl-bench (pid {pid}); wait for it to "
+                    f"finish or use another --out (--only-finished reads it meanwhile); if no "
+                    f"rl-bench runs, delete {lock}"
+                ) from None
+            lock.unlink(missing_ok=True)  # stale: left by a killed run
+            continue
+        with os.fdopen(fd, "w") as handle:
+            handle.write(str(os.getpid()))
+        break
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
 def run_bench(args: argparse.Namespace) -> dict[str, Any]:
+    """Run (or resume) the bench of ``args``; ``--only-finished`` summarises without training
+    (and without taking the folder's lock)."""
+    if args.only_finished:
+        return _run_bench(args)
+    with bench_lock(Path(args.out)):
+        return _run_bench(args)
+
+
+def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     from agents.rl.algorithms import ALGORITHMS, AlgoConfig

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -65,3 +66,26 @@ def test_rl_bench_arguments_and_intervals(tmp_path, capsys):
     assert "unknown ['nope']" in capsys.readouterr().err
     lo, hi = hierarchical_ci(np.array([[0.2, 0.4], [0.3, 0.5]]))
     assert 0.2 <= lo < 0.35 < hi <= 0.5
+
+
+def test_one_training_bench_per_folder_and_stale_locks_are_taken_over(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    from memenv_app.rl_bench import bench_lock
+
+    out = tmp_path / "bench"
+    lock = tmp_path / ".bench.rl-bench.lock"
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock.write_text(str(sleeper.pid))  # a live process holds it
+        assert main(["rl-bench", "--algo", "grpo", "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"in use by another rl-bench (pid {sleeper.pid})" in err and str(lock) in err
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    # its owner is gone (a killed run): the next bench takes the lock over and releases it
+    with bench_lock(out):
+        assert lock.read_text() == str(os.getpid())
+    assert not lock.exists()
