@@ -19,25 +19,35 @@ def atomic_folder(
 ) -> Iterator[Path]:
     """Yield an empty folder to write into; on a clean exit it replaces ``target``.
 
-    The folder and its files get ordinary permissions (``mkdtemp`` makes it private). When the
-    final rename fails because another process wrote ``target`` meanwhile, ``accept_existing``
-    (if given) decides whether that folder is as good (then no error is raised).
+    The folder tree gets ordinary permissions (``mkdtemp`` makes it private). An existing
+    ``target`` is moved aside until the new folder is in place (and put back if that fails).
+    When the final rename fails because another process wrote ``target`` meanwhile,
+    ``accept_existing`` (if given) decides whether that folder is as good (then no error).
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    old: Path | None = None
     try:
         yield tmp
-        tmp.chmod(0o755)
-        for path in tmp.iterdir():
-            if path.is_file():
-                path.chmod(0o644)
-        if target.exists():
-            shutil.rmtree(target)
+        for root, _dirs, files in os.walk(tmp):
+            Path(root).chmod(0o755)
+            for name in files:
+                (Path(root) / name).chmod(0o644)
+        if target.exists():  # moved aside, not deleted, until the new folder is in place
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
+            old.rmdir()
+            target.rename(old)
         try:
             tmp.rename(target)
         except OSError:
-            if accept_existing is None or not accept_existing(target):
-                raise
+            if accept_existing is not None and accept_existing(target):
+                return
+            if old is not None and not target.exists():
+                old.rename(target)  # put the previous folder back
+                old = None
+            raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)

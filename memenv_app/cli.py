@@ -116,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--threads",
         type=int,
         default=None,
-        help="torch threads of the RL part (default: one per CPU core; 1: rl-bench's setting)",
+        help="torch threads of the RL part (default: the available cores, at most 2; 1: "
+        "rl-bench's setting)",
     )
     demo.add_argument("--seed", type=int, default=0, help="seeds the model, SFT and GRPO")
     demo.set_defaults(func=_cmd_demo)

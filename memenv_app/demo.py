@@ -19,7 +19,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,8 +58,9 @@ class DemoSettings:
     model: str | None = None
     """A tier-1 folder to start from instead of the demo's build (e.g. ``memenv tier1 build``'s)."""
     threads: int = 0
-    """torch threads for SFT, GRPO and scoring (0: one per CPU core; 1 is ``memenv rl-bench``'s
-    reference setting and gave bit-identical results to 2 on the machine the README quotes)."""
+    """torch threads for SFT, GRPO and scoring (0: the available cores, at most 2, which the demo
+    is sized for; 1 is ``memenv rl-bench``'s reference setting and gave bit-identical results
+    to 2 on the machine the README quotes; the SFT cache key records a count other than 1)."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.episodes <= 48:
@@ -128,11 +130,38 @@ def tier1_model(settings: DemoSettings, log: Callable[[str], None]) -> Any:
     return build_tier1(seed=settings.seed, config=config, log=lambda line: None)
 
 
+def available_cores() -> int:
+    """CPU cores this process may run on (affinity and container limits included)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """transformers' per-file load/save bars off (they would bury the demo's output), restored
+    afterwards."""
+    from transformers.utils import logging as hf_logging
+
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
+
+
 def run_rl(settings: DemoSettings) -> list[str]:
     """Part 2: initial policy, GRPO, before/after on the held-out conversations."""
+    with quiet_transformers():
+        return _run_rl(settings)
+
+
+def _run_rl(settings: DemoSettings) -> list[str]:
     import torch
     from tqdm.auto import tqdm
-    from transformers.utils import logging as hf_logging
 
     from agents.rl.collector import EnvPool
     from agents.rl.policy import Tier1Policy
@@ -140,8 +169,7 @@ def run_rl(settings: DemoSettings) -> list[str]:
     from agents.rl.tasks import get_task
     from agents.rl.trainer import RLConfig, evaluate, train
 
-    hf_logging.disable_progress_bar()  # per-file load/save bars would bury the demo's output
-    threads = settings.threads or os.cpu_count() or 1
+    threads = settings.threads or min(2, available_cores())
     torch.set_num_threads(threads)
     start = time.perf_counter()
     base = tier1_model(settings, say)

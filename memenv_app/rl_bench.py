@@ -102,44 +102,36 @@ def reference_scores(task: Any, keys: list[int], names: list[str]) -> dict[str, 
 
 
 # ---------------------------------------------------------------------- the bench
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, another user's
-        return True
-    return True
+LOCK_NAME = ".rl-bench.lock"
 
 
 @contextmanager
 def bench_lock(out: Path) -> Iterator[None]:
     """One training rl-bench per output folder: two would train the same cells at once and
-    overwrite each other's checkpoints. The lock is a file beside the folder holding the
-    owner's pid; one left by a killed run (its pid gone) is taken over."""
-    lock = out.parent / f".{out.name}.rl-bench.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            text = lock.read_text(errors="replace").strip()
-            pid = int(text) if text.isdigit() else None
-            if pid is not None and pid != os.getpid() and _pid_alive(pid):
-                raise ValueError(
-                    f"--out {out} is in use by another rl-bench (pid {pid}); wait for it to "
-                    f"finish or use another --out (--only-finished reads it meanwhile); if no "
-                    f"rl-bench runs, delete {lock}"
-                ) from None
-            lock.unlink(missing_ok=True)  # stale: left by a killed run
-            continue
-        with os.fdopen(fd, "w") as handle:
-            handle.write(str(os.getpid()))
-        break
+    overwrite each other's checkpoints. An advisory ``flock`` on ``out/.rl-bench.lock`` (the
+    kernel releases it when its process ends, however it ends); the file holds the owner's pid
+    for the error message and is left in place."""
     try:
+        import fcntl
+    except ImportError:  # no flock on this platform: run unguarded
+        yield
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise ValueError(
+                f"--out {out} is in use by another rl-bench (pid {owner}); wait for it to "
+                "finish or use another --out (--only-finished reads it meanwhile)"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
-        lock.unlink(missing_ok=True)
+        os.close(fd)  # releases the lock
 
 
 def run_bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -224,7 +216,7 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
     torch.set_num_threads(args.threads)
 
     _say(f"initial policy: SFT of {base.name} on {teacher} (noise {sft.noise}, {sft.steps} steps)")
-    init = build_sft(base, sft, out / "init_policy")
+    init = build_sft(base, sft, out / "init_policy", num_threads=args.threads)
     test_pool = EnvPool(task, "test")
     keys = spread(test_pool.keys, args.test_episodes or len(test_pool.keys))
     init_path = out / "init_eval.json"

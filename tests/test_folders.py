@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -34,14 +35,39 @@ def test_a_failed_write_leaves_the_old_target_and_no_temporary_folder(tmp_path):
 
 def test_a_concurrent_writer_is_accepted_only_when_the_caller_says_so(tmp_path, monkeypatch):
     target = tmp_path / "nested" / "model"
+    rename = Path.rename
 
-    def rename_loses_the_race(self, dest):
-        os.makedirs(dest, exist_ok=True)  # the other process got there first
-        raise OSError("Directory not empty")
+    def new_folder_loses_the_race(self, dest):
+        if self.name.startswith(".model-") and "-old-" not in self.name:
+            os.makedirs(dest, exist_ok=True)  # another process put its folder there first
+            (Path(dest) / "theirs.bin").write_text("theirs")
+            raise OSError("Directory not empty")
+        return rename(self, dest)
 
-    monkeypatch.setattr("pathlib.Path.rename", rename_loses_the_race)
+    monkeypatch.setattr(Path, "rename", new_folder_loses_the_race)
     with atomic_folder(target, accept_existing=lambda path: path.is_dir()) as tmp:
         (tmp / "w.bin").write_text("x")
+    assert [p.name for p in target.iterdir()] == ["theirs.bin"]
     with pytest.raises(OSError), atomic_folder(target, accept_existing=lambda path: False) as tmp:
         (tmp / "w.bin").write_text("x")
-    assert [p.name for p in target.parent.iterdir()] == ["model"]
+    assert [p.name for p in target.parent.iterdir()] == ["model"]  # nothing else left behind
+
+
+def test_the_previous_folder_comes_back_when_the_new_one_cannot_be_put_in_place(
+    tmp_path, monkeypatch
+):
+    target = tmp_path / "model"
+    target.mkdir()
+    (target / "old.txt").write_text("old")
+    rename = Path.rename
+
+    def new_folder_fails(self, dest):
+        if self.name.startswith(".model-") and "-old-" not in self.name:
+            raise OSError("disk full")
+        return rename(self, dest)
+
+    monkeypatch.setattr(Path, "rename", new_folder_fails)
+    with pytest.raises(OSError, match="disk full"), atomic_folder(target) as tmp:
+        (tmp / "new.txt").write_text("new")
+    assert [p.name for p in target.iterdir()] == ["old.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]

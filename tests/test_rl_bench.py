@@ -68,24 +68,28 @@ def test_rl_bench_arguments_and_intervals(tmp_path, capsys):
     assert 0.2 <= lo < 0.35 < hi <= 0.5
 
 
-def test_one_training_bench_per_folder_and_stale_locks_are_taken_over(tmp_path, capsys):
+def test_one_training_bench_per_folder(tmp_path):
     import subprocess
     import sys
 
     from memenv_app.rl_bench import bench_lock
 
     out = tmp_path / "bench"
-    lock = tmp_path / ".bench.rl-bench.lock"
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    holder = (
+        "import sys, time; from pathlib import Path; from memenv_app.rl_bench import bench_lock\n"
+        "with bench_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(60)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", holder, str(out)], stdout=subprocess.PIPE)
     try:
-        lock.write_text(str(sleeper.pid))  # a live process holds it
-        assert main(["rl-bench", "--algo", "grpo", "--out", str(out)]) == 2
-        err = capsys.readouterr().err
-        assert f"in use by another rl-bench (pid {sleeper.pid})" in err and str(lock) in err
+        assert proc.stdout.readline().strip() == b"locked"
+        with pytest.raises(ValueError, match=rf"in use by another rl-bench \(pid {proc.pid}\)"):
+            with bench_lock(out):
+                pass
     finally:
-        sleeper.kill()
-        sleeper.wait()
-    # its owner is gone (a killed run): the next bench takes the lock over and releases it
+        proc.kill()
+        proc.wait()
+    # its process is gone (as after kill -9): the lock is free again, and re-entrant use works
     with bench_lock(out):
-        assert lock.read_text() == str(os.getpid())
-    assert not lock.exists()
+        assert (out / ".rl-bench.lock").read_text() == str(os.getpid())
+    with bench_lock(out):
+        pass

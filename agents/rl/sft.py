@@ -147,8 +147,16 @@ def _base_id(folder: Path) -> str:
     return hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()[:16]
 
 
-def sft_key(config: SFTConfig, base: Path) -> str:
-    payload = {"v": SFT_VERSION, "config": asdict(config), "base": _base_id(base)}
+def sft_key(config: SFTConfig, base: Path, num_threads: int = 1) -> str:
+    """The cache key: config, base build and (when not the reference 1) the thread count, since
+    other thread counts need not give bit-identical weights on every CPU."""
+    payload: dict[str, object] = {
+        "v": SFT_VERSION,
+        "config": asdict(config),
+        "base": _base_id(base),
+    }
+    if num_threads != 1:
+        payload["num_threads"] = num_threads
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -199,25 +207,31 @@ def build_sft(
 ) -> Path:
     """The SFT initial policy of ``config`` on tier-1 build ``base`` (cached; built if absent).
 
-    ``num_threads`` (torch threads) is not part of the cache key: on the 2-core machine this
-    project is measured on, 1 and 2 threads give bit-identical weights (checked), but other
-    CPUs' kernels need not; 1 is the reference."""
+    ``num_threads``: torch threads; a count other than the reference 1 is part of the cache key
+    (on the 2-core machine this project is measured on, 1 and 2 give bit-identical weights, but
+    other CPUs' kernels need not)."""
     base = Path(base)
-    key = sft_key(config, base)
+    key = sft_key(config, base, num_threads)
     target = Path(out_dir) if out_dir is not None else sft_cache_root() / key
-    info_path = target / "sft_info.json"
-    if info_path.is_file() and json.loads(info_path.read_text()).get("key") == key:
+
+    def is_built(folder: Path) -> bool:
+        info_path = folder / "sft_info.json"
+        return info_path.is_file() and json.loads(info_path.read_text()).get("key") == key
+
+    if is_built(target):
         return target
     torch.set_num_threads(num_threads)
     task = get_task(config.task)
     rows = manager_rows(task, config) if task.multi_step else answer_rows(task, config)
     policy = Tier1Policy.load(base)
     losses = train_sft(policy, rows, config)
-    with atomic_folder(target) as tmp:
+    # the same key built concurrently by another process is as good as this one
+    with atomic_folder(target, accept_existing=is_built) as tmp:
         policy.save(tmp)
         info = {
             "key": key,
             "config": asdict(config),
+            "num_threads": num_threads,
             "base": str(base),
             "rows": len(rows),
             "first_loss": losses[0] if losses else None,
