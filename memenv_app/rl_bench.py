@@ -329,6 +329,10 @@ def summarise(
         }
         for name, s in refs.items()
     }
+    if "oracle" in refs:  # the yardstick: how much of the way to the oracle RL went
+        gap = float(np.mean(refs["oracle"]) - init.mean())
+        for row in rows.values():
+            row["oracle_gap_closed"] = row["diff_to_init"] / gap if gap > 0 else None
     return {
         "settings": settings,
         "episodes": len(init),
@@ -389,6 +393,18 @@ def results_markdown(result: dict[str, Any], command: str = "") -> str:
             f"| {name} (scripted) | - | {_pct(row['mean'])} | {_interval(row['ci'])} | "
             f"{100 * row['diff_to_init']:+.1f} | {_interval(row['diff_ci'])} | - | - |"
         )
+    closed = [
+        f"{algo} {100 * row['oracle_gap_closed']:.0f}%"
+        for algo, row in result["algorithms"].items()
+        if row.get("oracle_gap_closed") is not None
+    ]
+    if closed:
+        lines += [
+            "",
+            "Share of the gap between the initial policy and the oracle closed (mean over seeds): "
+            + ", ".join(closed)
+            + ".",
+        ]
     lines += ["", "Per seed (test score):", ""]
     for algo, row in result["algorithms"].items():
         per = ", ".join(

@@ -93,3 +93,18 @@ def test_one_training_bench_per_folder(tmp_path):
         assert (out / ".rl-bench.lock").read_text() == str(os.getpid())
     with bench_lock(out):
         pass
+
+
+def test_the_summary_reports_the_share_of_the_gap_to_the_oracle_closed():
+    from memenv_app.rl_bench import summarise
+
+    cell = {
+        "algo": "grpo", "seed": 0, "scores": [0.5, 0.5], "mean": 0.5, "curve": [],
+        "samples": {"episodes": 2, "steps": 4, "tokens": 8}, "train_wall_seconds": 1.0,
+        "logs": [{"return": 0.1}],
+    }  # fmt: skip
+    init = {"scores": [0.2, 0.4]}
+    result = summarise({}, init, {"oracle": [0.8, 0.8]}, [cell], ["grpo"])
+    assert result["algorithms"]["grpo"]["oracle_gap_closed"] == pytest.approx(0.4)  # 0.2 / 0.5
+    without = summarise({}, init, {"add-all": [0.3, 0.3]}, [cell], ["grpo"])
+    assert "oracle_gap_closed" not in without["algorithms"]["grpo"]
