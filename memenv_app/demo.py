@@ -68,7 +68,9 @@ class DemoSettings:
                 f"episodes must be in 1..48 (the test conversations), got {self.episodes}"
             )
         if self.threads < 0:
-            raise ValueError(f"threads must be >= 0 (0: one per CPU core), got {self.threads}")
+            raise ValueError(
+                f"threads must be >= 0 (0: the available cores, at most 2), got {self.threads}"
+            )
         if self.rl_iterations < 0:
             raise ValueError(f"rl_iterations must be >= 0, got {self.rl_iterations}")
 
