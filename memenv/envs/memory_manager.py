@@ -224,7 +224,7 @@ class MemoryManagerEnv(MemoryEnvBase):
     - ``capacity``: the most memories a speaker's bank holds (default None: unbounded); an ADD
       into a full bank is rejected (an invalid action; ``info["bank_full"]``).
     - ``invalid_penalty``: subtracted for an invalid action (default 0.1).
-    - ``retriever`` (``"bm25"`` or ``"dense"``), ``max_text_chars``: bank settings.
+    - ``retriever`` (``"bm25"``, ``"dense"`` or ``"dense-ivf"``), ``max_text_chars``: bank settings.
     - ``include_adversarial``: keep LoCoMo category-5 questions (default False).
     - ``synth_kwargs``: generator knobs for ``dataset="synth"`` (see
       ``memenv.data.synthetic.generate_locomo_item``; ``n`` sets conversations per split).

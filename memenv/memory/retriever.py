@@ -6,7 +6,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-RETRIEVER_NAMES: tuple[str, ...] = ("bm25", "dense")
+RETRIEVER_NAMES: tuple[str, ...] = ("bm25", "dense", "dense-ivf")
 
 
 @runtime_checkable
@@ -37,7 +37,8 @@ class Retriever(Protocol):
 
 
 def make_retriever(name: str) -> Retriever:
-    """A new empty retriever by name: ``"bm25"`` or ``"dense"``."""
+    """A new empty retriever by name: ``"bm25"``, ``"dense"`` (exact) or ``"dense-ivf"``
+    (approximate from 32,768 documents, see :mod:`memenv.memory.dense_ivf`)."""
     # Imported here: both index modules import this one.
     if name == "bm25":
         from memenv.memory.bm25 import BM25Index
@@ -47,6 +48,10 @@ def make_retriever(name: str) -> Retriever:
         from memenv.memory.dense import DenseIndex
 
         return DenseIndex()
+    if name == "dense-ivf":
+        from memenv.memory.dense_ivf import IVFDenseIndex
+
+        return IVFDenseIndex()
     raise ValueError(f"unknown retriever {name!r}; choose one of: {', '.join(RETRIEVER_NAMES)}")
 
 

@@ -62,15 +62,17 @@ def format_report(result: dict[str, Any]) -> str:
     if "retrieval_ms" in result:
         k = result.get("retrieval_k", 30)
         out += ["", f"Retrieval latency, ms per top_k(query, {k}) (p50 / p95)"]
-        methods = ["bm25", "dense_search", "dense_query", "dense_encode"]
+        methods = ["bm25", "dense_search", "dense_ivf_search", "dense_query", "dense_encode"]
         rows = []
         for size, figures in result["retrieval_ms"].items():
             row: list[Any] = [f"{int(size):,}"]
             for m in methods:
                 f = figures.get(m)
                 row.append(f"{f['p50']:.3f} / {f['p95']:.3f}" if f else "-")
+            recall = figures.get("dense_ivf_recall")
+            row.append("-" if recall is None else f"{recall:.3f}")
             rows.append(row)
-        out += _table(["memories", *methods], rows)
+        out += _table(["memories", *methods, "ivf recall@k"], rows)
     if "bank_op_us" in result:
         out += ["", "MemoryBank (BM25) operation cost, us (p50 / p95)"]
         rows = []

@@ -12,7 +12,9 @@ pseudo-words. Queries are 5-9 word sentences from the same law.
   ``dense_search`` times ``top_k(query, 30)`` for queries whose vectors are already cached (the
   index part: one float32 matrix-vector product + partial sort); ``dense_query`` times it for
   fresh queries (one real MiniLM encode of the query + the search); ``dense_encode`` is the query
-  encode alone.
+  encode alone. ``dense_ivf_search`` times the same cached queries on an ``IVFDenseIndex``
+  (``"dense-ivf"``: exact below 32,768 memories, inverted lists above) holding the same vectors,
+  and ``dense_ivf_recall`` is its mean recall@30 against the exact index over those queries.
 - Operations: one ADD (new text), UPDATE (new text of a random live memory) and DELETE (random
   live memory) on the BM25 bank at size N, each timed alone, in microseconds.
 """
@@ -139,6 +141,7 @@ def dense_figures(
 ) -> tuple[dict[str, Any], list[str]]:
     """Dense latencies per size (see the module docstring), or a note when unavailable."""
     from memenv.memory.dense import CachedEncoder, DenseIndex, minilm_encode
+    from memenv.memory.dense_ivf import IVFDenseIndex
 
     try:
         minilm_encode(["warm up"])
@@ -168,7 +171,9 @@ def dense_figures(
                 vectors[t] = v
         return np.stack([vectors[t] for t in batch])
 
-    index = DenseIndex(CachedEncoder(encoder, maxsize=max(sizes) + 4 * n_queries))
+    shared = CachedEncoder(encoder, maxsize=max(sizes) + 4 * n_queries)
+    index = DenseIndex(shared)
+    ivf = IVFDenseIndex(shared)
     cached_q = gen.sentences(n_queries, 5, 9)
     index.encoder(cached_q)  # the index part alone: query vectors already known
     out: dict[str, Any] = {}
@@ -183,15 +188,26 @@ def dense_figures(
                 vectors[texts[i]] = v
             for i in chunk.tolist():
                 index.add(f"m{i}", texts[i], order=i)
+                ivf.add(f"m{i}", texts[i], order=i)
         filled = size
         for q in cached_q[:5]:
             index.top_k(q, K)
+            ivf.top_k(q, K)
         search = _time_each(lambda q: index.top_k(q, K), cached_q)
+        ivf_search = _time_each(lambda q: ivf.top_k(q, K), cached_q)
+        recall = [
+            len({d for d, _ in index.top_k(q, K)} & {d for d, _ in ivf.top_k(q, K)}) / K
+            for q in cached_q
+        ]
         fresh = gen.sentences(n_queries, 5, 9)
         query = _time_each(lambda q: index.top_k(q, K), fresh)
         enc = _time_each(lambda q: minilm_encode([q]), gen.sentences(n_queries, 5, 9))
         out[str(size)] = {
             "dense_search": _stats_ms(search),
+            "dense_ivf_search": _stats_ms(ivf_search),
+            "dense_ivf_recall": round(float(np.mean(recall)), 4),
+            "dense_ivf_lists": 0 if ivf._centroids is None else len(ivf._centroids),
+            "dense_ivf_probes": ivf.probes(),
             "dense_query": _stats_ms(query),
             "dense_encode": _stats_ms(enc),
         }

@@ -7,6 +7,7 @@ import json
 import sys
 
 from memenv.data.registry import DATASETS
+from memenv.memory.retriever import RETRIEVER_NAMES
 from memenv_app.evaluation.pipeline import EvalConfig, run_dir, run_eval
 
 
@@ -20,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="val", choices=("train", "val", "test", "all"))
     p.add_argument("--manager", default="add-all", help="memory system (baselines.MANAGERS)")
     p.add_argument("--answerer", default="extractive", help="extractive, top-memory, ...")
-    p.add_argument("--retriever", default="bm25", choices=("bm25", "dense"))
+    p.add_argument("--retriever", default="bm25", choices=RETRIEVER_NAMES)
     p.add_argument(
         "--memories-per-speaker",
         type=int,
