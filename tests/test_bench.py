@@ -199,7 +199,13 @@ def test_bench_rl_quick_reports_every_figure(tmp_path, capsys):
     assert result["matmul_gflops"]["fp32"] > 0 and result["matmul_gflops"]["bf16"] > 0
     assert result["read_bandwidth_gb_s"] > 0
     tier1 = result["models"]["tier1"]
-    assert set(tier1["train_step"]) == {"fp32", "bf16_autocast", "fp32_checkpointing"}
+    assert set(tier1["train_step"]) == {
+        "fp32",
+        "bf16_autocast",
+        "fp32_checkpointing",
+        "shared_prompt_fp32",
+        "shared_prompt_bf16_autocast",
+    }
     for figures in tier1["train_step"].values():
         assert figures["seconds"] > 0 and 0 < figures["mfu"] < 1.5
     for group in tier1["rollout"].values():

@@ -171,6 +171,13 @@ class GRPOSection:
         "num_generations completions from copies of that cache (same tokens as encoding the "
         "prompt per completion; agents.llm.prefill).",
     )
+    share_prompt_forward: bool = _f(
+        True,
+        "Training and old/reference log-probability passes run each distinct prompt of a "
+        "micro-batch once and the completions on its cache (same values and gradients as the "
+        "plain forward up to rounding; agents.train.shared_prompt). Off with gradient "
+        "checkpointing.",
+    )
 
 
 @dataclass

@@ -91,7 +91,7 @@ def train_grpo(
     model, tokenizer = load_base_model(config)
     dataset = Dataset.from_list([{"prompt": r.prompt, "row_id": r.row_id} for r in task.train_rows])
     buffer = PartsBuffer()
-    trainer = grpo_trainer_class(config.grpo.prefill_groups)(
+    trainer = grpo_trainer_class(config.grpo.prefill_groups, config.grpo.share_prompt_forward)(
         model=model,
         reward_funcs=[make_reward_function(task, buffer)],
         args=grpo_arguments(config),
@@ -111,4 +111,5 @@ def train_grpo(
         "best": validator.best,
         "resumed_from": checkpoint,
         "shared_prefill_calls": trainer.shared_prefill_calls,
+        "shared_prompt_passes": trainer.shared_prompt_passes,
     }

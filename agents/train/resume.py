@@ -47,16 +47,40 @@ class EpochRepeatSampler(RepeatSampler):
         return super().__iter__()
 
 
-def grpo_trainer_class(prefill_groups: bool = True) -> type:
-    """TRL's ``GRPOTrainer`` with :class:`EpochRepeatSampler` as its training sampler and, with
+def _checkpointing(model: Any) -> bool:
+    """Whether activation (gradient) checkpointing is on, under either transformers name."""
+    for name in ("is_activation_checkpointing", "is_gradient_checkpointing"):
+        if hasattr(type(model), name) or hasattr(model, name):
+            return bool(getattr(model, name))
+    return False
+
+
+def grpo_trainer_class(prefill_groups: bool = True, share_prompt_forward: bool = True) -> type:
+    """TRL's ``GRPOTrainer`` with :class:`EpochRepeatSampler` as its training sampler; with
     ``prefill_groups``, each group's prompt encoded once in transformers generation
-    (:func:`agents.llm.prefill.patched_generate`)."""
+    (:func:`agents.llm.prefill.patched_generate`); with ``share_prompt_forward``, once per
+    micro-batch in the log-probability passes (:mod:`agents.train.shared_prompt`)."""
     from trl import GRPOTrainer
 
     from agents.llm.prefill import patched_generate
+    from agents.train.shared_prompt import shared_prompt_logps
+
+    multimodal = (
+        "pixel_values",
+        "image_grid_thw",
+        "num_images",
+        "pixel_attention_mask",
+        "spatial_shapes",
+        "num_tiles",
+        "image_sizes",
+        "token_type_ids",
+        "mm_token_type_ids",
+        "image_position_ids",
+    )
 
     class ResumableGRPOTrainer(GRPOTrainer):
         shared_prefill_calls = 0  # generate calls that shared a group's prefill
+        shared_prompt_passes = 0  # log-probability chunks computed with shared prompts
 
         def _generate_single_turn(self, prompt_ids, images, multimodal_fields, *args, **kwargs):
             plain = (
@@ -81,6 +105,56 @@ def grpo_trainer_class(prefill_groups: bool = True) -> type:
                 )
             self.shared_prefill_calls += len(shared)
             return out
+
+        def _get_per_token_logps_and_entropies(
+            self,
+            model,
+            input_ids,
+            attention_mask,
+            logits_to_keep,
+            batch_size=None,
+            compute_entropy=False,
+            compute_aux_loss=False,
+            **kwargs,
+        ):
+            plain = (
+                not share_prompt_forward
+                or compute_aux_loss
+                or any(kwargs.get(name) is not None for name in multimodal)
+                # checkpointing turns the key/value cache off, which the shared pass needs
+                or _checkpointing(self.accelerator.unwrap_model(model))
+            )
+            if plain:
+                return super()._get_per_token_logps_and_entropies(
+                    model,
+                    input_ids,
+                    attention_mask,
+                    logits_to_keep,
+                    batch_size,
+                    compute_entropy,
+                    compute_aux_loss,
+                    **kwargs,
+                )
+            batch_size = batch_size or input_ids.size(0)
+            logps, entropies = [], []
+            for start in range(0, input_ids.size(0), batch_size):
+                end = start + batch_size
+                with self.accelerator.autocast():
+                    chunk_logps, chunk_entropies = shared_prompt_logps(
+                        model,
+                        input_ids[start:end],
+                        attention_mask[start:end],
+                        logits_to_keep,
+                        temperature=self.temperature,
+                    )
+                self.shared_prompt_passes += 1
+                logps.append(chunk_logps)
+                entropies.append(chunk_entropies)
+            return (
+                torch.cat(logps),
+                torch.cat(entropies) if compute_entropy else None,
+                None,
+            )
 
         def _get_train_sampler(self, dataset: Any = None) -> Any:
             sampler = super()._get_train_sampler(dataset)

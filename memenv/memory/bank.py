@@ -32,7 +32,8 @@ class MemoryBank:
 
     ``snapshot()`` / ``restore()`` save and bring back everything: entries, order, id counter,
     history and so retrieval results; a restore touches the retriever only for entries that
-    differ. ``retriever`` is a name of ``RETRIEVER_NAMES`` (``"bm25"``, ``"dense"``, ``"dense-ivf"``) or an empty ``Retriever`` instance.
+    differ. ``retriever`` is a name of ``RETRIEVER_NAMES`` (``"bm25"``, ``"dense"``,
+    ``"dense-ivf"``) or an empty ``Retriever`` instance.
     """
 
     _version: int = 0  # class default: banks pickled before the counter existed read 0

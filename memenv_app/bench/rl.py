@@ -193,11 +193,16 @@ def train_step_seconds(
     bf16: bool,
     checkpointing: bool,
     reps: int,
+    shared_prompt: bool = False,
 ) -> float:
     """Seconds of one GRPO-style micro-step on ``batch x seq`` random tokens: forward with
     logits for the last ``keep`` positions only (the completion, as TRL computes them), the
-    completion tokens' log-probabilities as the loss, backward, AdamW."""
+    completion tokens' log-probabilities as the loss, backward, AdamW. With ``shared_prompt``
+    the rows share one prompt (the rows of a GRPO group) and the forward runs it once
+    (:func:`agents.train.shared_prompt.shared_prompt_logps`)."""
     import torch
+
+    from agents.train.shared_prompt import shared_prompt_logps
 
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=1e-6)
@@ -208,13 +213,19 @@ def train_step_seconds(
     model.train()
     ids = _tokens(model.config.vocab_size, (batch, seq), seed=1)
     targets = ids[:, seq - keep + 1 :]
+    if shared_prompt:
+        ids[1:, : seq - keep + 1] = ids[0, : seq - keep + 1]
     times = []
     try:
         for _ in range(reps):
             start = time.perf_counter()
             with _autocast(bf16):
-                logits = model(input_ids=ids, logits_to_keep=keep).logits[:, :-1]
-            logp = torch.log_softmax(logits.float(), -1).gather(-1, targets.unsqueeze(-1))
+                if shared_prompt:
+                    logp, _ = shared_prompt_logps(model, ids, torch.ones_like(ids), keep - 1)
+                else:
+                    logits = model(input_ids=ids, logits_to_keep=keep).logits[:, :-1]
+            if not shared_prompt:
+                logp = torch.log_softmax(logits.float(), -1).gather(-1, targets.unsqueeze(-1))
             loss = -logp.mean()
             loss.backward()
             optimizer.step()
@@ -306,12 +317,25 @@ def bench_model(
 
     keep = settings["new_tokens"] + 1
     flops = micro * training_flops(shape, seq, keep, lora=lora)
+    # shared prompt: the prompt's forward once, the completions per row (their attention to the
+    # prompt's keys is not counted)
+    shared_flops = training_flops(shape, settings["prompt_tokens"], 1, lora=lora) + micro * (
+        training_flops(shape, settings["new_tokens"], settings["new_tokens"], lora=lora)
+    )
     half = bf16_frozen_copy(model) if lora else None  # frozen weights in bf16
     train: dict[str, Any] = {}
     variants: dict[str, tuple[Any, dict[str, bool]]] = {
         "fp32": (model, {"bf16": False, "checkpointing": False}),
         "bf16_autocast": (model, {"bf16": True, "checkpointing": False}),
         "fp32_checkpointing": (model, {"bf16": False, "checkpointing": True}),
+        "shared_prompt_fp32": (
+            model,
+            {"bf16": False, "checkpointing": False, "shared_prompt": True},
+        ),
+        "shared_prompt_bf16_autocast": (
+            model,
+            {"bf16": True, "checkpointing": False, "shared_prompt": True},
+        ),
     }
     if half is not None:
         variants["bf16_weights"] = (half, {"bf16": True, "checkpointing": False})
@@ -319,11 +343,12 @@ def bench_model(
         progress(f"bench rl: {label}: training micro-step {name} ({micro} x {seq} tokens)")
         seconds = train_step_seconds(net, micro, seq, keep, reps=reps, **kw)
         peak = peaks["bf16"] if kw["bf16"] else peaks["fp32"]
+        done = shared_flops if kw.get("shared_prompt") else flops
         train[name] = {
             "seconds": seconds,
             "tokens_per_s": micro * seq / seconds,
-            "gflops_per_s": flops / seconds / 1e9,
-            "mfu": flops / seconds / (peak * 1e9),
+            "gflops_per_s": done / seconds / 1e9,
+            "mfu": done / seconds / (peak * 1e9),
         }
     out["train_step"] = train
     out["train_flops_per_micro_step"] = flops
@@ -364,7 +389,8 @@ def bench_model(
     before = step_seconds("plain_fp32", "fp32")
     # one model per configuration: float32 weights (autocast in training only), or bf16 frozen
     # weights with float32 LoRA adapters
-    configs = [("shared_fp32", min(("fp32", "bf16_autocast"), key=lambda n: train[n]["seconds"]))]
+    fp32_weights = ("fp32", "bf16_autocast", "shared_prompt_fp32", "shared_prompt_bf16_autocast")
+    configs = [("shared_fp32", min(fp32_weights, key=lambda n: train[n]["seconds"]))]
     if "bf16_weights" in train:
         configs.append(("shared_bf16_weights", "bf16_weights"))
     best_roll, best_train = min(configs, key=lambda c: step_seconds(*c))
