@@ -164,6 +164,8 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
     if unknown or not algos:
         raise ValueError(f"--algo: unknown {unknown}; known: {', '.join(sorted(ALGORITHMS))}")
     seeds = parse_seeds(args.seeds)
+    if args.select == "best-val" and args.eval_every < 1:
+        raise ValueError("--select best-val needs a validation curve: --eval-every >= 1")
     out = Path(args.out)
     base = resolve_tier1_path(args.model)
     teacher = args.sft_teacher or ("mem0" if task.multi_step else "extractive")
@@ -195,6 +197,7 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
         eval_episodes=args.eval_episodes,
         num_threads=args.threads,
         bf16=args.bf16,
+        keep_best=args.select == "best-val",
         algo_config=algo_config,
     )
     settings = {
@@ -206,6 +209,8 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
         "iterations": args.iterations,
         "test_episodes": args.test_episodes,
     }
+    if args.select != "final":  # absent from earlier benches' settings: they resume as they were
+        settings["select"] = args.select
     settings_path = out / "settings.json"
     if settings_path.is_file():
         saved = json.loads(settings_path.read_text())
@@ -270,10 +275,13 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
 
             record = train(config, init, folder, log=log)
             t0 = time.perf_counter()
-            scores = evaluate(Tier1Policy.load(folder / "final"), test_pool, keys)
+            selected = "best" if config.keep_best else "final"
+            scores = evaluate(Tier1Policy.load(folder / selected), test_pool, keys)
             cell = {
                 "algo": algo,
                 "seed": seed,
+                "selected": selected,
+                "best": record.get("best"),
                 "scores": scores,
                 "mean": float(np.mean(scores)),
                 "curve": record["curve"],
@@ -370,7 +378,14 @@ def results_markdown(result: dict[str, Any], command: str = "") -> str:
             else ""
         )
         + f"; lr {rl['lr']}, {rl['epochs']} epoch(s), minibatch {rl['minibatch_size']}, "
-        f"shaping {rl['shaping']}, temperature {rl['temperature']}.",
+        f"shaping {rl['shaping']}, temperature {rl['temperature']}."
+        + (
+            " Test policy of each cell: the best point of its validation curve "
+            f"({rl['eval_episodes']} validation episodes every {rl['eval_every']} iterations, "
+            "the initial policy included), not the last iteration's."
+            if s.get("select") == "best-val"
+            else ""
+        ),
         "",
         "| policy | seeds | test score | 95% interval | minus initial | 95% interval | "
         "train episodes / steps | train minutes per seed |",
@@ -524,4 +539,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train nothing: summarise the cells already finished (partial results)",
     )
     p.add_argument("--threads", type=int, default=1, help="torch threads (1: deterministic)")
+    p.add_argument(
+        "--select",
+        choices=("final", "best-val"),
+        default="final",
+        help="policy scored on the test episodes: the last iteration's, or the best point of the "
+        "validation curve (the initial policy included; needs --eval-every)",
+    )
     p.set_defaults(func=cmd_rl_bench, command_line=None)

@@ -108,3 +108,21 @@ def test_the_summary_reports_the_share_of_the_gap_to_the_oracle_closed():
     assert result["algorithms"]["grpo"]["oracle_gap_closed"] == pytest.approx(0.4)  # 0.2 / 0.5
     without = summarise({}, init, {"add-all": [0.3, 0.3]}, [cell], ["grpo"])
     assert "oracle_gap_closed" not in without["algorithms"]["grpo"]
+
+
+def test_best_validation_selection(tiny_tier1, tmp_path, capsys):
+    out = tmp_path / "best"
+    args = _args(tiny_tier1, out, "--select", "best-val")
+    args[args.index("--iterations") + 1] = "2"
+    args[args.index("--algo") + 1] = "grpo"
+    assert main(args) == 0
+    cell = json.loads((out / "cells" / "grpo-s0" / "cell.json").read_text())
+    curve = [point["score"] for point in cell["curve"]]
+    assert cell["selected"] == "best" and (out / "cells" / "grpo-s0" / "best").is_dir()
+    assert cell["best"]["score"] == max(curve)
+    assert cell["best"]["iteration"] == cell["curve"][curve.index(max(curve))]["iteration"]
+    assert "best point of its validation curve" in (out / "results.md").read_text()
+    bad = _args(tiny_tier1, tmp_path / "bad", "--select", "best-val")
+    bad[bad.index("--eval-every") + 1] = "0"
+    assert main(bad) == 2
+    assert "--select best-val needs" in capsys.readouterr().err

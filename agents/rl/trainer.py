@@ -26,6 +26,7 @@ from agents.rl.policy import Tier1Policy
 from agents.rl.tasks import get_task
 
 FINAL = "final"
+BEST = "best"
 CHECKPOINT = "checkpoint"
 
 
@@ -65,6 +66,13 @@ class RLConfig:
     eval_episodes: int = field(
         default=16, metadata={"help": "Held-out episodes per curve point (spread over the split)."}
     )
+    keep_best: bool = field(
+        default=False,
+        metadata={
+            "help": "Also export the policy of the best learning-curve point (the initial one "
+            "included; the earliest on ties) to OUT/best, for selection on the eval split."
+        },
+    )
     bf16: bool = field(
         default=False, metadata={"help": "bfloat16 autocast in the training pass (faster)."}
     )
@@ -87,6 +95,8 @@ class RLConfig:
         """Everything that must match for a checkpoint to be resumed (not ``iterations``)."""
         payload = asdict(self)
         payload.pop("iterations")
+        if not payload["keep_best"]:  # runs from before the option resume unchanged
+            payload.pop("keep_best")
         return payload
 
 
@@ -193,6 +203,11 @@ def train(
         scores = evaluate(policy, eval_pool, eval_keys)
         point = {"iteration": iteration, "score": float(np.mean(scores)), **record["samples"]}
         record["curve"].append(point)
+        best = record.get("best")
+        if config.keep_best and (best is None or point["score"] > best["score"]):
+            # a kill before the next checkpoint replays this iteration and writes the same weights
+            policy.save(out / BEST)
+            record["best"] = {"iteration": iteration, "score": point["score"]}
         if log:
             log({"eval": point})
 
