@@ -79,3 +79,19 @@ def test_needs_prompt_and_completion_tokens() -> None:
     ids, mask, _ = _batch()
     with pytest.raises(ValueError, match="prompt"):
         shared_prompt_logps(_model(), ids, mask, ids.shape[1])
+
+
+def test_group_shuffle_moves_whole_groups() -> None:
+    from agents.train.resume import group_shuffle
+
+    torch.manual_seed(3)
+    rows = torch.arange(12)
+    batch = {"ids": rows[:, None].repeat(1, 2), "names": [f"r{i}" for i in range(12)], "x": None}
+    out = group_shuffle(batch, 4)
+    order = out["ids"][:, 0]
+    assert sorted(order.tolist()) == list(range(12)) and out["x"] is None
+    assert out["names"] == [f"r{i}" for i in order.tolist()]
+    for block in order.reshape(3, 4):  # each block is one group, in order
+        assert block.tolist() == list(range(int(block[0]), int(block[0]) + 4))
+    with pytest.raises(ValueError, match="groups of 5"):
+        group_shuffle(batch, 5)

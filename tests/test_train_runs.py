@@ -87,6 +87,7 @@ def test_grpo_run_updates_every_weight(grpo_run):
     assert result["steps"] == 2 and result["algorithm"] == "grpo"
     assert result["shared_prefill_calls"] > 0  # each group's prompt was encoded once
     assert result["shared_prompt_passes"] > 0  # and run once per micro-batch in training
+    assert result["shared_prompt_rows"] > 0  # micro-batches hold rows of one group
     train = assert_run_outputs(out, "reward")
     # Some group had different rewards (else the advantages, and the update, are zero).
     assert any((r.get("reward_std") or 0) > 0 for r in train), train

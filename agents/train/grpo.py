@@ -112,4 +112,5 @@ def train_grpo(
         "resumed_from": checkpoint,
         "shared_prefill_calls": trainer.shared_prefill_calls,
         "shared_prompt_passes": trainer.shared_prompt_passes,
+        "shared_prompt_rows": trainer.shared_prompt_rows,
     }

@@ -47,6 +47,28 @@ class EpochRepeatSampler(RepeatSampler):
         return super().__iter__()
 
 
+def group_shuffle(seq_dict: dict[str, Any], group: int) -> dict[str, Any]:
+    """Shuffle a generation batch by whole groups: the blocks of ``group`` consecutive rows (one
+    prompt's completions, as TRL's repeat sampler lays them out) move together, in a random
+    order. TRL shuffles rows; keeping a group's rows in one micro-batch lets the shared-prompt
+    pass run their prompt once. The accumulated gradient of a step is a sum over all its
+    micro-batches, so the order does not change it (up to rounding)."""
+    rows = len(next(v for v in seq_dict.values() if v is not None))
+    if group < 1 or rows % group:
+        raise ValueError(f"a generation batch of {rows} rows is not made of groups of {group}")
+    blocks = torch.randperm(rows // group)
+    order = (blocks[:, None] * group + torch.arange(group)[None, :]).reshape(-1)
+
+    def permute(value: Any) -> Any:
+        if value is None or (isinstance(value, torch.Tensor) and value.ndim == 0):
+            return value
+        if isinstance(value, torch.Tensor):
+            return value[order]
+        return [value[i] for i in order.tolist()]
+
+    return {key: permute(value) for key, value in seq_dict.items()}
+
+
 def _checkpointing(model: Any) -> bool:
     """Whether activation (gradient) checkpointing is on, under either transformers name."""
     for name in ("is_activation_checkpointing", "is_gradient_checkpointing"):
@@ -63,7 +85,7 @@ def grpo_trainer_class(prefill_groups: bool = True, share_prompt_forward: bool =
     from trl import GRPOTrainer
 
     from agents.llm.prefill import patched_generate
-    from agents.train.shared_prompt import shared_prompt_logps
+    from agents.train.shared_prompt import prompt_groups, shared_prompt_logps
 
     multimodal = (
         "pixel_values",
@@ -81,6 +103,7 @@ def grpo_trainer_class(prefill_groups: bool = True, share_prompt_forward: bool =
     class ResumableGRPOTrainer(GRPOTrainer):
         shared_prefill_calls = 0  # generate calls that shared a group's prefill
         shared_prompt_passes = 0  # log-probability chunks computed with shared prompts
+        shared_prompt_rows = 0  # rows of those chunks whose prompt another row already ran
 
         def _generate_single_turn(self, prompt_ids, images, multimodal_fields, *args, **kwargs):
             plain = (
@@ -148,6 +171,9 @@ def grpo_trainer_class(prefill_groups: bool = True, share_prompt_forward: bool =
                         temperature=self.temperature,
                     )
                 self.shared_prompt_passes += 1
+                prompt_len = input_ids.size(1) - logits_to_keep
+                groups = prompt_groups(input_ids[start:end], attention_mask[start:end], prompt_len)
+                self.shared_prompt_rows += len(input_ids[start:end]) - len(groups)
                 logps.append(chunk_logps)
                 entropies.append(chunk_entropies)
             return (
@@ -155,6 +181,20 @@ def grpo_trainer_class(prefill_groups: bool = True, share_prompt_forward: bool =
                 torch.cat(entropies) if compute_entropy else None,
                 None,
             )
+
+        def _prepare_inputs(self, generation_batch: Any) -> Any:
+            if not share_prompt_forward:
+                return super()._prepare_inputs(generation_batch)
+            import trl.trainer.grpo_trainer as trl_grpo
+
+            original = trl_grpo.shuffle_sequence_dict
+            trl_grpo.shuffle_sequence_dict = lambda batch: group_shuffle(
+                batch, self.num_generations
+            )
+            try:
+                return super()._prepare_inputs(generation_batch)
+            finally:
+                trl_grpo.shuffle_sequence_dict = original
 
         def _get_train_sampler(self, dataset: Any = None) -> Any:
             sampler = super()._get_train_sampler(dataset)
