@@ -206,3 +206,39 @@ def test_bootstrap_interval_covers_the_mean_and_is_seeded():
     assert bootstrap_ci(values, 1) == bootstrap_ci(values, 1)
     lo, hi = bootstrap_ci(values, 1)
     assert lo < values.mean() < hi
+
+
+def _ranked_recall(scorer, qa, banks):
+    """Recall from the ranked retrieval, the definition the whole-bank shortcut must equal."""
+    if not qa.evidence:
+        return 0.0
+    covered = set()
+    for memory in scorer.memories(qa, banks):
+        covered |= scorer.carried_sources(memory)
+    return sum(1 for e in qa.evidence if e in covered) / len(qa.evidence)
+
+
+@pytest.mark.parametrize("memories_per_speaker", [3, 30])
+def test_recall_shortcut_for_whole_banks_equals_the_ranked_recall(memories_per_speaker):
+    """With no token budget, banks of at most k memories are retrieved whole, so recall skips
+    the ranking; k=3 makes banks outgrow k mid-episode, covering the switch back."""
+    env = MemoryManagerEnv(
+        synth_kwargs=SMALL, reward="recall", memories_per_speaker=memories_per_speaker
+    )
+    policy = RandomPolicy(seed=3)
+    checked, shortcut, ranked = 0, 0, 0
+    for conversation in range(3):
+        obs, info = env.reset(seed=conversation, options={"conversation": conversation})
+        done = False
+        while not done:
+            obs, _, done, _, info = env.step(policy.act(obs, info))
+            scorer, banks = env._episode.scorer, env.banks
+            whole = scorer._whole_banks(banks) is not None
+            shortcut += whole
+            ranked += not whole
+            for qa in scorer.questions:
+                assert scorer.recall(qa, banks) == _ranked_recall(scorer, qa, banks)
+                checked += 1
+    assert checked > 100
+    assert shortcut > 0
+    assert (ranked > 0) == (memories_per_speaker == 3)

@@ -194,10 +194,37 @@ class EpisodeScorer:
         has no evidence)."""
         if not qa.evidence:
             return 0.0
+        plain = self._whole_banks(banks)
+        if plain is not None:
+            found = sum(1 for e in qa.evidence if self._carried_by_some(e, plain))
+            return found / len(qa.evidence)
         covered: set[str] = set()
         for memory in self.memories(qa, banks):
             covered |= self.carried_sources(memory)
         return sum(1 for e in qa.evidence if e in covered) / len(qa.evidence)
+
+    def _whole_banks(self, banks: Mapping[str, MemoryBank]) -> list[MemoryBank] | None:
+        """The banks, when retrieval returns each of them whole: no token budget and no bank
+        above ``k`` memories, so the ranking cannot change which memories a question gets and
+        recall is the same for any query. ``None`` when that does not hold, or a bank subclass
+        ranks with state of its own."""
+        if self.token_budget is not None or self.k <= 0:
+            return None
+        k = self.k
+        out = []
+        for bank in banks.values():
+            if type(bank) is not MemoryBank or len(bank) > k:
+                return None
+            out.append(bank)
+        return out
+
+    def _carried_by_some(self, dia_id: str, banks: list[MemoryBank]) -> bool:
+        """Whether a memory citing ``dia_id`` in some bank still carries its fact."""
+        for bank in banks:
+            for memory in bank.citing(dia_id):
+                if dia_id in self.carried_sources(memory):
+                    return True
+        return False
 
     def mean_recall(self, questions: Sequence[QA], banks: Mapping[str, MemoryBank]) -> float:
         if not questions:

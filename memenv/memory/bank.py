@@ -210,6 +210,15 @@ class MemoryBank:
         cited = self._by_source.get(dia_id, {})
         return [self._entries[i] for i in sorted(cited, key=_order)]
 
+    def citing(self, dia_id: str) -> list[MemoryEntry]:
+        """Memories citing ``dia_id`` among their sources, in no particular order (cheaper than
+        :meth:`find_by_provenance`)."""
+        cited = self._by_source.get(dia_id)
+        if not cited:
+            return []
+        entries = self._entries
+        return [entries[i] for i in cited]
+
     def top_k(self, query: str, k: int) -> list[tuple[MemoryEntry, float]]:
         """The ``min(k, len(self))`` memories best matching ``query``, with scores, best first;
         equal scores in insertion order."""

@@ -240,11 +240,16 @@ class BM25Index:
         """``(postings, idf, query term count)`` of the query's indexed terms, in query order."""
         parts = []
         postings_of = self._postings
+        n_docs = len(self._slot_of)
+        log = math.log
         for term, qtf in _query_terms(query):
             postings = postings_of.get(term)
             if postings is None:
                 continue
-            idf = self.idf(term)
+            df = postings.n  # the expression of :meth:`idf`, inlined on this hot path
+            idf = log(n_docs - df + 0.5) - log(df + 0.5)
+            if idf < 0:
+                idf = self.epsilon * self._average_idf()
             if idf != 0:
                 parts.append((postings, idf, qtf))
         return parts
