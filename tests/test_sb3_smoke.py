@@ -46,3 +46,21 @@ def test_cli_entry_point(capsys):
     result = main(["--algo", "maskable_ppo", "--timesteps", "256", "--eval-episodes", "1"])
     assert result["timesteps"] == 256
     assert '"eval_mean"' in capsys.readouterr().out
+
+
+def test_graded_table_covers_only_the_levels_that_ran():
+    """A run on one level writes its table (it raised KeyError on the level not run)."""
+    import argparse
+
+    from experiments.sb3.graded import command, markdown
+
+    args = argparse.Namespace(timesteps=500, algos=["ppo"], levels=["Medium"], seeds=[0, 1, 2])
+    results = {
+        "command": command(args),
+        "timesteps": 500,
+        "seconds": 1.0,
+        "levels": {"Medium": {"ppo": {"mean": 40.0, "ci": [38.0, 42.0]}}},
+    }
+    table = markdown(results)
+    assert "Hard" not in table and "| ppo | 40.0 | [38.0, 42.0] |" in table
+    assert results["command"].endswith("--timesteps 500 --algos ppo --levels Medium")
