@@ -249,6 +249,35 @@ def test_manager_terminal_observation_is_zero():
     assert not any(v.any() for v in obs.values())
 
 
+def test_manager_token_features():
+    """The opt-in token-set keys: hashed F & M, M - F, F - M and M's share in F per memory."""
+    from memenv.memory import tokenize
+    from memenv.wrappers.features import hash_tokens
+
+    env = manager(dim=32, top_k=4, token_features=True)
+    obs, _ = env.reset(seed=0)
+    assert env.observation_space.contains(obs)
+    for _ in range(12):
+        obs, *_ = env.step(0)
+    assert env.observation_space.contains(obs)
+    assert obs["shared"].shape == (4, 32) and obs["memory_in_fact"].shape == (4,)
+    fact = frozenset(tokenize(env.base.current_fact.text))
+    shown = env.base.shown
+    assert shown
+    for i, memory in enumerate(shown):
+        tokens = frozenset(tokenize(memory.text))
+        np.testing.assert_array_equal(obs["shared"][i], hash_tokens(fact & tokens, 32))
+        np.testing.assert_array_equal(obs["memory_only"][i], hash_tokens(tokens - fact, 32))
+        np.testing.assert_array_equal(obs["fact_only"][i], hash_tokens(fact - tokens, 32))
+        assert obs["memory_in_fact"][i] == np.float32(len(fact & tokens) / len(tokens))
+    for key in ("shared", "memory_only", "fact_only", "memory_in_fact"):
+        assert not obs[key][len(shown) :].any()
+    plain, _ = manager(dim=32, top_k=4).reset(seed=0)
+    assert set(plain) == {"fact", "memories", "scores", "overlap", "mask", "progress"}
+    with pytest.raises(TypeError, match="token_features"):
+        manager(token_features="yes")
+
+
 def test_manager_rejects_bad_arguments():
     with pytest.raises(ValueError):
         manager(action="both")
@@ -308,11 +337,13 @@ def test_gymnasium_and_sb3_checkers(env_id):
     from gymnasium.utils.env_checker import check_env
     from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-    env = gym.make(env_id, **SYNTH)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        check_env(env, skip_render_check=True)
-        sb3_check_env(gym.make(env_id, **SYNTH), warn=False)
+    extra = [{}, {"token_features": True}] if env_id.startswith("MemoryManager") else [{}]
+    for kwargs in extra:
+        env = gym.make(env_id, **SYNTH, **kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            check_env(env, skip_render_check=True)
+            sb3_check_env(gym.make(env_id, **SYNTH, **kwargs), warn=False)
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,11 @@ reference``) are played on the same test episodes of the text ids. Each (algorit
 saved as it finishes, so a killed run resumes where it stopped::
 
     python -m experiments.sb3.graded --timesteps 100000 --out experiments/results/sb3_graded
+
+``--train-conversations N`` trains on the first ``N`` conversations of the synthetic train
+stream instead of the level's 64 (validation and test conversations are unchanged: each split
+has its own generator seed); ``--token-features`` turns on the featurized manager's token-set
+keys (``FeaturizedMemoryManager(token_features=True)``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import numpy as np
 import torch
 
 from experiments.sb3.train import ALGOS, train_and_evaluate
+from memenv.levels import SYNTH_SIZES
 from memenv_app.reference import bootstrap_ci, reference_scores
 
 LEVELS = ("Medium", "Hard")
@@ -30,13 +36,44 @@ REFERENCES = ("add-all", "mem0", "ideal-ops", "oracle", "random", "noop")
 COMMAND = "python -m experiments.sb3.graded"
 
 
-def run_cell(algo: str, level: str, seed: int, timesteps: int, out: Path) -> dict[str, Any]:
+def env_kwargs(train_conversations: int | None, token_features: bool) -> dict[str, Any]:
+    """The featurized ids' kwargs for these options (empty for the defaults)."""
+    kwargs: dict[str, Any] = {}
+    if train_conversations is not None:
+        kwargs["synth_kwargs"] = {"n": {**SYNTH_SIZES, "train": train_conversations}}
+    if token_features:
+        kwargs["token_features"] = True
+    return kwargs
+
+
+def cell_name(level: str, algo: str, seed: int, kwargs: dict[str, Any]) -> str:
+    """The run's file stem; options other than the defaults are part of it, so runs with
+    different options never read each other back."""
+    name = f"{level}-{algo}-s{seed}"
+    if "synth_kwargs" in kwargs:
+        name += f"-train{kwargs['synth_kwargs']['n']['train']}"
+    if kwargs.get("token_features"):
+        name += "-tokens"
+    return name
+
+
+def run_cell(
+    algo: str,
+    level: str,
+    seed: int,
+    timesteps: int,
+    out: Path,
+    kwargs: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """One (algorithm, level, seed) run, read back from ``out`` when it is already there."""
-    path = out / "runs" / f"{level}-{algo}-s{seed}.json"
+    kwargs = kwargs or {}
+    path = out / "runs" / f"{cell_name(level, algo, seed, kwargs)}.json"
     if path.exists():
         return json.loads(path.read_text())
     env_id = f"MemoryManagerFeatures-Synth-{level}-v0"
-    run = train_and_evaluate(algo, env_id, timesteps, seed=seed, eval_split="test")
+    run = train_and_evaluate(
+        algo, env_id, timesteps, seed=seed, eval_split="test", env_kwargs=kwargs
+    )
     run = {k: v for k, v in run.items() if k != "hyperparams"}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(run, indent=1))
@@ -58,6 +95,11 @@ def markdown(results: dict[str, Any]) -> str:
         f"{results['timesteps']} training steps on the train split (featurized ids, "
         "potential-shaped rewards), seeds 0-2, interval over the 3 x 48 episode scores; "
         "scripted references on the same episodes of the text ids.",
+        *(
+            ["", f"Environment options of the learners: `{json.dumps(results['env_kwargs'])}`."]
+            if results.get("env_kwargs")
+            else []
+        ),
         "",
         "| method | " + " | ".join(f"{lv} mean | {lv} 95% interval" for lv in levels) + " |",
         "| --- | " + " | ".join("---: | ---:" for _ in levels) + " |",
@@ -96,6 +138,10 @@ def command(args: argparse.Namespace) -> str:
     ):
         if list(value) != default:
             parts.append(f"{flag} {' '.join(str(v) for v in value)}")
+    if getattr(args, "train_conversations", None) is not None:
+        parts.append(f"--train-conversations {args.train_conversations}")
+    if getattr(args, "token_features", False):
+        parts.append("--token-features")
     return " ".join(parts)
 
 
@@ -106,7 +152,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--levels", nargs="+", default=list(LEVELS), choices=LEVELS)
     parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
     parser.add_argument("--out", default="experiments/results/sb3_graded")
+    parser.add_argument(
+        "--train-conversations",
+        type=int,
+        default=None,
+        help="train on this many synthetic train conversations (default: the level's 64)",
+    )
+    parser.add_argument(
+        "--token-features",
+        action="store_true",
+        help="add the featurized manager's token-set observation keys",
+    )
     args = parser.parse_args(argv)
+    if args.train_conversations is not None and args.train_conversations < 1:
+        parser.error(f"--train-conversations must be >= 1, got {args.train_conversations}")
+    kwargs = env_kwargs(args.train_conversations, args.token_features)
     torch.set_num_threads(1)
     out = Path(args.out)
     start = time.perf_counter()
@@ -114,12 +174,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "command": command(args),
         "timesteps": args.timesteps,
         "seeds": args.seeds,
+        "env_kwargs": kwargs,
         "levels": {},
     }
     for level in args.levels:
         rows: dict[str, Any] = {}
         for algo in args.algos:
-            runs = [run_cell(algo, level, s, args.timesteps, out) for s in args.seeds]
+            runs = [run_cell(algo, level, s, args.timesteps, out, kwargs) for s in args.seeds]
             scores = [x for run in runs for x in run["eval_returns"]]
             rows[algo] = summarise(scores)
             rows[algo]["per_seed"] = [100 * run["eval_mean"] for run in runs]

@@ -20,6 +20,7 @@ def make_featurized_manager(
     dim: int = DEFAULT_DIM,
     action: str = "flat",
     update_text: str = "merge",
+    token_features: bool = False,
     level: str | None = None,
     **env_kwargs: Any,
 ) -> FeaturizedMemoryManager:
@@ -33,7 +34,9 @@ def make_featurized_manager(
         if level is None
         else make_graded_manager(level, **env_kwargs)
     )
-    return FeaturizedMemoryManager(base, dim=dim, action=action, update_text=update_text)
+    return FeaturizedMemoryManager(
+        base, dim=dim, action=action, update_text=update_text, token_features=token_features
+    )
 
 
 def make_featurized_answer(

@@ -44,6 +44,21 @@ def _hashed(text: str, dim: int) -> np.ndarray:
     return vec
 
 
+@lru_cache(maxsize=1 << 16)
+def hash_tokens(tokens: frozenset[str], dim: int = DEFAULT_DIM) -> np.ndarray:
+    """The signed hashed vector of a token *set* (each token counted once), L2-normalised,
+    read-only; the zero vector for the empty set. Cached per set."""
+    vec = np.zeros(dim, dtype=np.float32)
+    for token in sorted(tokens):
+        index, sign = _bucket(token, dim)
+        vec[index] += sign
+    norm = float(np.linalg.norm(vec))
+    if norm > 0:
+        vec /= norm
+    vec.flags.writeable = False
+    return vec
+
+
 def hash_text(text: str, dim: int = DEFAULT_DIM) -> np.ndarray:
     """Signed hashed bag of words of ``text``: a read-only, L2-normalised ``(dim,)`` float32."""
     if dim < 1:
@@ -105,6 +120,7 @@ def normalise_scores(scores: list[float], slots: int) -> np.ndarray:
 __all__ = [
     "DEFAULT_DIM",
     "hash_text",
+    "hash_tokens",
     "normalise_scores",
     "overlap_features",
     "overlap_row",

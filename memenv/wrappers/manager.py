@@ -12,12 +12,19 @@ from gymnasium import spaces
 from memenv.data.records import OPERATIONS, Fact
 from memenv.envs.memory_manager import MemoryManagerEnv
 from memenv.memory import MemoryEntry
-from memenv.wrappers.features import DEFAULT_DIM, normalise_scores, overlap_row, text_profile
+from memenv.wrappers.features import (
+    DEFAULT_DIM,
+    hash_tokens,
+    normalise_scores,
+    overlap_row,
+    text_profile,
+)
 
 ACTION_MODES = ("flat", "multi", "flat-legacy")
 UPDATE_TEXTS = ("merge", "fact")
 OVERLAP_FEATURES = 4  # jaccard, containment, cosine, same session date
 PROGRESS_FEATURES = 4  # fact position, session position, bank fill, speaker
+TOKEN_SET_KEYS = ("shared", "memory_only", "fact_only")  # F & M, M - F, F - M per shown memory
 BANK_SCALE = 100  # bank size is divided by the capacity, or by this when there is none
 
 
@@ -91,16 +98,26 @@ class FeaturizedMemoryManager(gym.Wrapper):
       the speaker's bank size / capacity (or / 100, clipped to 1), 1 if the fact is the second
       speaker's.
 
+    With ``token_features=True`` four more keys compare the fact's token set ``F`` with each
+    shown memory's ``M`` (zero rows for empty slots):
+
+    - ``shared``, ``memory_only``, ``fact_only``: ``(k, D)`` hashed vectors of ``F & M``,
+      ``M - F`` and ``F - M`` (which words the two share, which the memory has and the fact
+      lacks, and the reverse: "same attribute, new value" shows up here);
+    - ``memory_in_fact``: ``(k,)`` the share of the memory's tokens found in the fact.
+
     After the last fact every feature is 0. The wrapped environment's text observation is not
     rendered (its ``render_text`` is set to False): this view never reads it.
 
     ## Arguments
 
-    ``dim``, ``action``, ``update_text`` as above; the base environment is given (build one with
+    ``dim``, ``action``, ``update_text``, ``token_features`` (default False) as above; the base
+    environment is given (build one with
     :func:`memenv.wrappers.make_featurized_manager`).
 
     ## Version History
 
+    - 0.3: opt-in ``token_features`` (the default observation is unchanged).
     - 0.2: the flat numbering follows the base environment's operation order (NOOP moved from
       ``1`` to ``1 + 2k``); the previous numbering is ``action="flat-legacy"`` for one release.
     - 0.1: initial release.
@@ -113,6 +130,7 @@ class FeaturizedMemoryManager(gym.Wrapper):
         dim: int = DEFAULT_DIM,
         action: str = "flat",
         update_text: str = "merge",
+        token_features: bool = False,
     ):
         super().__init__(env)
         base = env.unwrapped
@@ -124,6 +142,9 @@ class FeaturizedMemoryManager(gym.Wrapper):
             raise ValueError(f"update_text must be one of {UPDATE_TEXTS}, got {update_text!r}")
         if not isinstance(dim, int) or dim < 1:
             raise ValueError(f"dim must be a positive int, got {dim!r}")
+        if not isinstance(token_features, bool):
+            raise TypeError(f"token_features must be a bool, got {token_features!r}")
+        self.token_features = token_features
         self.base: MemoryManagerEnv = base
         base.render_text = False  # the text observation is dropped here: not rendered at all
         self.dim = dim
@@ -140,16 +161,19 @@ class FeaturizedMemoryManager(gym.Wrapper):
         self.update_text = update_text
         self._sessions: dict[str, int] = {}  # conversation id -> last session index
         k = self.k
-        self.observation_space = spaces.Dict(
-            {
-                "fact": spaces.Box(-1.0, 1.0, (dim,), np.float32),
-                "memories": spaces.Box(-1.0, 1.0, (k, dim), np.float32),
-                "scores": spaces.Box(0.0, 1.0, (k,), np.float32),
-                "overlap": spaces.Box(0.0, 1.0, (k, OVERLAP_FEATURES), np.float32),
-                "mask": spaces.Box(0.0, 1.0, (k,), np.float32),
-                "progress": spaces.Box(0.0, 1.0, (PROGRESS_FEATURES,), np.float32),
-            }
-        )
+        features = {
+            "fact": spaces.Box(-1.0, 1.0, (dim,), np.float32),
+            "memories": spaces.Box(-1.0, 1.0, (k, dim), np.float32),
+            "scores": spaces.Box(0.0, 1.0, (k,), np.float32),
+            "overlap": spaces.Box(0.0, 1.0, (k, OVERLAP_FEATURES), np.float32),
+            "mask": spaces.Box(0.0, 1.0, (k,), np.float32),
+            "progress": spaces.Box(0.0, 1.0, (PROGRESS_FEATURES,), np.float32),
+        }
+        if token_features:
+            for key in TOKEN_SET_KEYS:
+                features[key] = spaces.Box(-1.0, 1.0, (k, dim), np.float32)
+            features["memory_in_fact"] = spaces.Box(0.0, 1.0, (k,), np.float32)
+        self.observation_space = spaces.Dict(features)
         if action != "multi":
             self.action_space = spaces.Discrete(2 + 2 * k)
         else:
@@ -278,7 +302,7 @@ class FeaturizedMemoryManager(gym.Wrapper):
         base = self.base
         fact = self._current_fact()
         if fact is None:
-            return {
+            out = {
                 "fact": np.zeros(dim, np.float32),
                 "memories": memories,
                 "scores": np.zeros(k, np.float32),
@@ -286,6 +310,9 @@ class FeaturizedMemoryManager(gym.Wrapper):
                 "mask": mask,
                 "progress": np.zeros(PROGRESS_FEATURES, np.float32),
             }
+            if self.token_features:
+                out.update(self._token_set_features(frozenset(), []))
+            return out
         fact_vec, fact_tokens = text_profile(fact.text, dim)
         shown: list[MemoryEntry] = base.shown[:k]
         if shown:
@@ -318,7 +345,7 @@ class FeaturizedMemoryManager(gym.Wrapper):
             ],
             dtype=np.float32,
         )
-        return {
+        out = {
             "fact": fact_vec.copy(),
             "memories": memories,
             "scores": normalise_scores(base.shown_scores, k),
@@ -326,3 +353,22 @@ class FeaturizedMemoryManager(gym.Wrapper):
             "mask": mask,
             "progress": progress,
         }
+        if self.token_features:
+            out.update(self._token_set_features(fact_tokens, shown))
+        return out
+
+    def _token_set_features(
+        self, fact_tokens: frozenset[str], shown: list[MemoryEntry]
+    ) -> dict[str, np.ndarray]:
+        """The ``token_features`` keys (see the class docstring)."""
+        k, dim = self.k, self.dim
+        sets = {key: np.zeros((k, dim), np.float32) for key in TOKEN_SET_KEYS}
+        memory_in_fact = np.zeros(k, np.float32)
+        for i, memory in enumerate(shown):
+            tokens = text_profile(memory.text, dim)[1]
+            common = fact_tokens & tokens
+            sets["shared"][i] = hash_tokens(common, dim)
+            sets["memory_only"][i] = hash_tokens(tokens - fact_tokens, dim)
+            sets["fact_only"][i] = hash_tokens(fact_tokens - tokens, dim)
+            memory_in_fact[i] = len(common) / len(tokens) if tokens else 0.0
+        return {**sets, "memory_in_fact": memory_in_fact}
