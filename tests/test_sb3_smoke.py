@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -64,3 +65,17 @@ def test_graded_table_covers_only_the_levels_that_ran():
     table = markdown(results)
     assert "Hard" not in table and "| ppo | 40.0 | [38.0, 42.0] |" in table
     assert results["command"].endswith("--timesteps 500 --algos ppo --levels Medium")
+
+
+def test_graded_options_change_the_env_and_the_cell_name():
+    from experiments.sb3.graded import cell_name, env_kwargs
+
+    assert env_kwargs(None, False) == {} and cell_name("Medium", "ppo", 0, {}) == "Medium-ppo-s0"
+    kwargs = env_kwargs(512, True)
+    assert kwargs == {
+        "synth_kwargs": {"n": {"train": 512, "val": 16, "test": 48}},
+        "token_features": True,
+    }
+    assert cell_name("Medium", "ppo", 0, kwargs) == "Medium-ppo-s0-train512-tokens"
+    env = gym.make("MemoryManagerFeatures-Synth-Medium-v0", split="test", **kwargs)
+    assert len(env.unwrapped.conversations) == 48 and "shared" in env.observation_space.spaces
