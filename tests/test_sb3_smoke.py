@@ -79,3 +79,13 @@ def test_graded_options_change_the_env_and_the_cell_name():
     assert cell_name("Medium", "ppo", 0, kwargs) == "Medium-ppo-s0-train512-tokens"
     env = gym.make("MemoryManagerFeatures-Synth-Medium-v0", split="test", **kwargs)
     assert len(env.unwrapped.conversations) == 48 and "shared" in env.observation_space.spaces
+
+
+def test_imitation_probe_runs_at_a_tiny_budget():
+    """The behaviour-cloning probe: rows of accuracy and outcome, token features included."""
+    from experiments.sb3.imitation import markdown, run_row
+
+    row = run_row(2, True, 0, test_conversations=1, steps=20)
+    assert row["train_steps"] > 10 and 0.0 <= row["test_accuracy"] <= 1.0
+    assert len(row["test_outcomes"]) == 1 and 0.0 <= row["test_outcome"] <= 100.0
+    assert "| 2 | default + token_features |" in markdown([row], "cmd")
