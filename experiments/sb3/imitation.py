@@ -8,7 +8,7 @@ steps and on the 48 test conversations, and the episode outcome of playing it gr
 argmax) on those test conversations. If a supervised learner cannot copy the rules from these
 features, neither can an RL learner that has to find them from rewards::
 
-    python -m experiments.sb3.imitation --train-conversations 64 512 \
+    python -m experiments.sb3.imitation --train-conversations 64 512 \\
         --out experiments/results/sb3_imitation
 
 Each number of training conversations gives two rows: the default features, and with
