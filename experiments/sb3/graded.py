@@ -46,7 +46,9 @@ def env_kwargs(train_conversations: int | None, token_features: bool) -> dict[st
     return kwargs
 
 
-def cell_name(level: str, algo: str, seed: int, kwargs: dict[str, Any]) -> str:
+def cell_name(
+    level: str, algo: str, seed: int, kwargs: dict[str, Any], warm_start: bool = False
+) -> str:
     """The run's file stem; options other than the defaults are part of it, so runs with
     different options never read each other back."""
     name = f"{level}-{algo}-s{seed}"
@@ -54,6 +56,8 @@ def cell_name(level: str, algo: str, seed: int, kwargs: dict[str, Any]) -> str:
         name += f"-train{kwargs['synth_kwargs']['n']['train']}"
     if kwargs.get("token_features"):
         name += "-tokens"
+    if warm_start:
+        name += "-bc"
     return name
 
 
@@ -64,15 +68,22 @@ def run_cell(
     timesteps: int,
     out: Path,
     kwargs: dict[str, Any] | None = None,
+    warm_start: bool = False,
 ) -> dict[str, Any]:
     """One (algorithm, level, seed) run, read back from ``out`` when it is already there."""
     kwargs = kwargs or {}
-    path = out / "runs" / f"{cell_name(level, algo, seed, kwargs)}.json"
+    path = out / "runs" / f"{cell_name(level, algo, seed, kwargs, warm_start)}.json"
     if path.exists():
         return json.loads(path.read_text())
     env_id = f"MemoryManagerFeatures-Synth-{level}-v0"
     run = train_and_evaluate(
-        algo, env_id, timesteps, seed=seed, eval_split="test", env_kwargs=kwargs
+        algo,
+        env_id,
+        timesteps,
+        seed=seed,
+        eval_split="test",
+        env_kwargs=kwargs,
+        warm_start=warm_start,
     )
     run = {k: v for k, v in run.items() if k != "hyperparams"}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -142,6 +153,8 @@ def command(args: argparse.Namespace) -> str:
         parts.append(f"--train-conversations {args.train_conversations}")
     if getattr(args, "token_features", False):
         parts.append("--token-features")
+    if getattr(args, "warm_start", False):
+        parts.append("--warm-start")
     return " ".join(parts)
 
 
@@ -163,7 +176,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         action="store_true",
         help="add the featurized manager's token-set observation keys",
     )
+    parser.add_argument(
+        "--warm-start",
+        action="store_true",
+        help="MaskablePPO only: behaviour-clone the mem0 rules into the policy and value first",
+    )
     args = parser.parse_args(argv)
+    if args.warm_start and set(args.algos) != {"maskable_ppo"}:
+        parser.error("--warm-start is implemented for --algos maskable_ppo only")
+    if args.timesteps < 0 or (args.timesteps == 0 and not args.warm_start):
+        parser.error("--timesteps must be > 0 (or 0 with --warm-start: the cloned policy alone)")
     if args.train_conversations is not None and args.train_conversations < 1:
         parser.error(f"--train-conversations must be >= 1, got {args.train_conversations}")
     kwargs = env_kwargs(args.train_conversations, args.token_features)
@@ -175,12 +197,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "timesteps": args.timesteps,
         "seeds": args.seeds,
         "env_kwargs": kwargs,
+        "warm_start": args.warm_start,
         "levels": {},
     }
     for level in args.levels:
         rows: dict[str, Any] = {}
         for algo in args.algos:
-            runs = [run_cell(algo, level, s, args.timesteps, out, kwargs) for s in args.seeds]
+            runs = [
+                run_cell(algo, level, s, args.timesteps, out, kwargs, args.warm_start)
+                for s in args.seeds
+            ]
             scores = [x for run in runs for x in run["eval_returns"]]
             rows[algo] = summarise(scores)
             rows[algo]["per_seed"] = [100 * run["eval_mean"] for run in runs]

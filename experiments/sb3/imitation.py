@@ -66,24 +66,42 @@ def first_op(action: dict[str, Any] | str) -> tuple[str, int]:
 
 
 def collect(env: FeaturizedMemoryManager, episodes: int) -> tuple[np.ndarray, ...]:
-    """(features, flat action of the rules, action mask) of every step of ``episodes``."""
+    """(flattened features, flat action of the rules, action mask) of every step of
+    ``episodes``."""
+    observations, ys, masks, _ = demonstrations(env, episodes)
+    return np.stack([flatten(o) for o in observations]), ys, masks
+
+
+def demonstrations(
+    env: FeaturizedMemoryManager, episodes: int, gamma: float = 1.0
+) -> tuple[list[dict[str, np.ndarray]], np.ndarray, np.ndarray, np.ndarray]:
+    """The mem0 rules on conversations ``0..episodes-1``: per step the featurized observation,
+    the rules' first operation as a flat action, the action mask, and the discounted return
+    (``gamma``) of the environment's rewards from that step on."""
     base = env.base
-    xs, ys, masks = [], [], []
+    xs, ys, masks, rewards, ends = [], [], [], [], []
     base.render_text = True  # the rules read the text observation
     for episode in range(episodes):
         text_obs, info = base.reset(seed=episode, options={"conversation": episode})
         policy = make_memory_system("mem0").make_policy(base)
         done = False
         while not done:
-            xs.append(flatten(env.features()))
+            xs.append(env.features())
             action = policy.act(text_obs, info)
             name, slot = first_op(action)
             slot = min(slot, env.k - 1) if name in ("UPDATE", "DELETE") else 0
             ys.append(env.flat_action(name, slot))
             masks.append(env.action_masks())
-            text_obs, _, done, _, info = base.step(action)
+            text_obs, reward, done, _, info = base.step(action)
+            rewards.append(float(reward))
+            ends.append(done)
     base.render_text = False
-    return np.stack(xs), np.array(ys), np.stack(masks)
+    returns = np.zeros(len(rewards), np.float32)
+    running = 0.0
+    for i in range(len(rewards) - 1, -1, -1):
+        running = rewards[i] + (0.0 if ends[i] else gamma * running)
+        returns[i] = running
+    return xs, np.array(ys), np.stack(masks), returns
 
 
 def fit(

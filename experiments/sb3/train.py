@@ -151,16 +151,30 @@ def train_and_evaluate(
     env_kwargs: dict[str, Any] | None = None,
     verbose: int = 0,
     eval_split: str = "val",
+    warm_start: bool = False,
 ) -> dict[str, Any]:
-    """Train ``algo`` on ``env_id`` (train split) for ``timesteps``; evaluate on ``eval_split``."""
+    """Train ``algo`` on ``env_id`` (train split) for ``timesteps``; evaluate on ``eval_split``.
+
+    ``warm_start`` (MaskablePPO on a featurized manager id): behaviour-clone the mem0 rules
+    into the policy and value heads first (:mod:`experiments.sb3.warm_start`); ``timesteps=0``
+    then scores the cloned policy alone."""
     from stable_baselines3.common.monitor import Monitor
 
+    if warm_start and algo != "maskable_ppo":
+        raise ValueError(f"warm_start is implemented for maskable_ppo, not {algo!r}")
     torch.set_num_threads(1)
     env_kwargs = dict(env_kwargs or {})
     train_env = Monitor(make_env(env_id, "train", env_kwargs))
     model = build_model(algo, train_env, seed, verbose)
     start = time.perf_counter()
-    model.learn(total_timesteps=timesteps)
+    warm: dict[str, Any] = {}
+    if warm_start:
+        from experiments.sb3.warm_start import behaviour_clone
+
+        warm = behaviour_clone(model, train_env, seed)
+        warm["bc_seconds"] = round(time.perf_counter() - start, 2)
+    if timesteps > 0:
+        model.learn(total_timesteps=timesteps)
     train_seconds = time.perf_counter() - start
 
     eval_env = make_env(env_id, eval_split, env_kwargs)
@@ -181,6 +195,7 @@ def train_and_evaluate(
         "eval_seconds": round(time.perf_counter() - start, 2),
         "hyperparams": HYPERPARAMS[algo],
         "net_arch": NET,
+        **warm,
     }
     train_env.close()
     eval_env.close()
