@@ -89,3 +89,23 @@ def test_imitation_probe_runs_at_a_tiny_budget():
     assert row["train_steps"] > 10 and 0.0 <= row["test_accuracy"] <= 1.0
     assert len(row["test_outcomes"]) == 1 and 0.0 <= row["test_outcome"] <= 100.0
     assert "| 2 | default + token_features |" in markdown([row], "cmd")
+
+
+def test_warm_start_clones_the_rules_into_policy_and_value():
+    import torch
+    from stable_baselines3.common.monitor import Monitor
+
+    from experiments.sb3.train import build_model, make_env
+    from experiments.sb3.warm_start import behaviour_clone
+
+    env = Monitor(
+        make_env("MemoryManagerFeatures-Synth-Medium-v0", "train", {"token_features": True})
+    )
+    model = build_model("maskable_ppo", env, seed=0)
+    before = [p.detach().clone() for p in model.policy.parameters()]
+    info = behaviour_clone(model, env, seed=0, steps=5, episodes=1)
+    assert info["bc_rows"] > 10 and info["bc_steps"] == 5
+    after = list(model.policy.parameters())
+    assert any(not torch.equal(a, b) for a, b in zip(before, after, strict=True))
+    with pytest.raises(ValueError, match="warm_start"):
+        train_and_evaluate("ppo", "MemoryManagerFeatures-Synth-v0", 1, warm_start=True)
