@@ -9,6 +9,7 @@ is L2-normalised. Empty texts give the zero vector.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
@@ -31,10 +32,10 @@ def tokens_of(text: str) -> frozenset[str]:
     return frozenset(tokenize(text))
 
 
-@lru_cache(maxsize=1 << 15)
-def _hashed(text: str, dim: int) -> np.ndarray:
+def _signed_counts(tokens: Iterable[str], dim: int) -> np.ndarray:
+    """Signed bucket counts of ``tokens`` (in their order), L2-normalised, read-only."""
     vec = np.zeros(dim, dtype=np.float32)
-    for token in tokenize(text):
+    for token in tokens:
         index, sign = _bucket(token, dim)
         vec[index] += sign
     norm = float(np.linalg.norm(vec))
@@ -42,21 +43,18 @@ def _hashed(text: str, dim: int) -> np.ndarray:
         vec /= norm
     vec.flags.writeable = False
     return vec
+
+
+@lru_cache(maxsize=1 << 15)
+def _hashed(text: str, dim: int) -> np.ndarray:
+    return _signed_counts(tokenize(text), dim)
 
 
 @lru_cache(maxsize=1 << 16)
 def hash_tokens(tokens: frozenset[str], dim: int = DEFAULT_DIM) -> np.ndarray:
     """The signed hashed vector of a token *set* (each token counted once), L2-normalised,
     read-only; the zero vector for the empty set. Cached per set."""
-    vec = np.zeros(dim, dtype=np.float32)
-    for token in sorted(tokens):
-        index, sign = _bucket(token, dim)
-        vec[index] += sign
-    norm = float(np.linalg.norm(vec))
-    if norm > 0:
-        vec /= norm
-    vec.flags.writeable = False
-    return vec
+    return _signed_counts(sorted(tokens), dim)
 
 
 def hash_text(text: str, dim: int = DEFAULT_DIM) -> np.ndarray:
