@@ -55,7 +55,15 @@ def test_graded_table_covers_only_the_levels_that_ran():
 
     from experiments.sb3.graded import command, markdown
 
-    args = argparse.Namespace(timesteps=500, algos=["ppo"], levels=["Medium"], seeds=[0, 1, 2])
+    args = argparse.Namespace(
+        timesteps=500,
+        algos=["ppo"],
+        levels=["Medium"],
+        seeds=[0, 1, 2],
+        train_conversations=None,
+        token_features=False,
+        warm_start=False,
+    )
     results = {
         "command": command(args),
         "timesteps": 500,

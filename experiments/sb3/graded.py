@@ -149,11 +149,11 @@ def command(args: argparse.Namespace) -> str:
     ):
         if list(value) != default:
             parts.append(f"{flag} {' '.join(str(v) for v in value)}")
-    if getattr(args, "train_conversations", None) is not None:
+    if args.train_conversations is not None:
         parts.append(f"--train-conversations {args.train_conversations}")
-    if getattr(args, "token_features", False):
+    if args.token_features:
         parts.append("--token-features")
-    if getattr(args, "warm_start", False):
+    if args.warm_start:
         parts.append("--warm-start")
     return " ".join(parts)
 

@@ -210,10 +210,9 @@ class EpisodeScorer:
         ranks with state of its own."""
         if self.token_budget is not None or self.k <= 0:
             return None
-        k = self.k
         out = []
         for bank in banks.values():
-            if type(bank) is not MemoryBank or len(bank) > k:
+            if type(bank) is not MemoryBank or len(bank) > self.k:
                 return None
             out.append(bank)
         return out

@@ -180,7 +180,10 @@ class BM25Index:
         postings = self._postings.get(term)
         if postings is None:
             return 0.0
-        n_docs, df = len(self._slot_of), postings.n
+        return self._idf_of(postings.n, len(self._slot_of))
+
+    def _idf_of(self, df: int, n_docs: int) -> float:
+        """The IDF of a term in ``df`` of ``n_docs`` documents (with the ``epsilon`` floor)."""
         value = math.log(n_docs - df + 0.5) - math.log(df + 0.5)
         return self.epsilon * self._average_idf() if value < 0 else value
 
@@ -241,15 +244,12 @@ class BM25Index:
         parts = []
         postings_of = self._postings
         n_docs = len(self._slot_of)
-        log = math.log
+        idf_of = self._idf_of
         for term, qtf in _query_terms(query):
             postings = postings_of.get(term)
             if postings is None:
                 continue
-            df = postings.n  # the expression of :meth:`idf`, inlined on this hot path
-            idf = log(n_docs - df + 0.5) - log(df + 0.5)
-            if idf < 0:
-                idf = self.epsilon * self._average_idf()
+            idf = idf_of(postings.n, n_docs)
             if idf != 0:
                 parts.append((postings, idf, qtf))
         return parts
