@@ -26,35 +26,49 @@ def _query_terms(query: str) -> tuple[tuple[str, int], ...]:
 
 
 class _Postings:
-    """One term's postings: parallel growable arrays of doc slots and term frequencies."""
+    """One term's postings: parallel lists of doc slots and term frequencies.
 
-    __slots__ = ("slots", "tfs", "n", "where")
+    Plain lists, because most indexes are small (a speaker's bank) and are scored in Python;
+    the vectorised path of large indexes asks :meth:`arrays` for numpy copies, built once per
+    change of the postings.
+    """
+
+    __slots__ = ("slots", "tfs", "where", "_arrays")
 
     def __init__(self) -> None:
-        self.slots = np.empty(4, dtype=np.intp)
-        self.tfs = np.empty(4, dtype=np.float64)
-        self.n = 0
-        self.where: dict[int, int] = {}  # slot -> position in the arrays
+        self.slots: list[int] = []
+        self.tfs: list[float] = []
+        self.where: dict[int, int] = {}  # slot -> position in the lists
+        self._arrays: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.slots)
 
     def append(self, slot: int, tf: int) -> None:
-        if self.n == len(self.slots):
-            self.slots = np.concatenate([self.slots, np.empty_like(self.slots)])
-            self.tfs = np.concatenate([self.tfs, np.empty_like(self.tfs)])
-        self.slots[self.n] = slot
-        self.tfs[self.n] = tf
-        self.where[slot] = self.n
-        self.n += 1
+        self.where[slot] = len(self.slots)
+        self.slots.append(slot)
+        self.tfs.append(float(tf))
+        self._arrays = None
 
     def remove(self, slot: int) -> None:
         """Swap-remove: the last posting takes the removed one's place."""
         i = self.where.pop(slot)
-        last = self.n - 1
-        if i != last:
-            moved = int(self.slots[last])
+        moved, tf = self.slots.pop(), self.tfs.pop()
+        if moved != slot:
             self.slots[i] = moved
-            self.tfs[i] = self.tfs[last]
+            self.tfs[i] = tf
             self.where[moved] = i
-        self.n = last
+        self._arrays = None
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The slots (``intp``) and term frequencies (``float64``) as numpy arrays."""
+        if self._arrays is None:
+            self._arrays = (
+                np.array(self.slots, dtype=np.intp),
+                np.array(self.tfs, dtype=np.float64),
+            )
+        return self._arrays
 
 
 class BM25Index:
@@ -89,6 +103,7 @@ class BM25Index:
         self._total_len = 0
         self._next_order = 0
         self._avg_idf: float | None = None
+        self._idf_by_df: dict[int, float] = {}  # IDF per document frequency, for this n_docs
 
     # ------------------------------------------------------------------ updates
     def add(self, doc_id: str, text: str, *, order: int | None = None) -> None:
@@ -102,16 +117,24 @@ class BM25Index:
 
     def _insert(self, doc_id: str, counts: dict[str, int], order: int) -> None:
         slot = self._free.pop() if self._free else self._grow()
-        groups = self._df_groups
-        for term, tf in counts.items():
-            postings = self._postings.get(term)
+        groups, postings_of = self._df_groups, self._postings
+        for term, tf in counts.items():  # _Postings.append and the df regrouping, inlined
+            postings = postings_of.get(term)
             if postings is None:
-                postings = self._postings[term] = _Postings()
-            df = postings.n
+                postings = postings_of[term] = _Postings()
+            slots = postings.slots
+            df = len(slots)
             if df:
-                self._ungroup(df)
+                left = groups[df] - 1
+                if left:
+                    groups[df] = left
+                else:
+                    del groups[df]
             groups[df + 1] = groups.get(df + 1, 0) + 1
-            postings.append(slot, tf)
+            postings.where[slot] = df
+            slots.append(slot)
+            postings.tfs.append(float(tf))
+            postings._arrays = None
         length = sum(counts.values())
         self._slot_of[doc_id] = slot
         self._ids[slot] = doc_id
@@ -123,6 +146,7 @@ class BM25Index:
         self._total_len += length
         self._next_order = max(self._next_order, order + 1)
         self._avg_idf = None
+        self._idf_by_df = {}
 
     def remove(self, doc_id: str) -> None:
         """Drop ``doc_id``; ``KeyError`` if it is not indexed."""
@@ -132,15 +156,20 @@ class BM25Index:
         counts = self._terms[slot]
         assert counts is not None
         groups = self._df_groups
+        postings_of = self._postings
         for term in counts:
-            postings = self._postings[term]
-            df = postings.n
-            self._ungroup(df)
-            postings.remove(slot)
+            postings = postings_of[term]
+            df = len(postings.slots)
+            left = groups[df] - 1
+            if left:
+                groups[df] = left
+            else:
+                del groups[df]
             if df > 1:
+                postings.remove(slot)
                 groups[df - 1] = groups.get(df - 1, 0) + 1
             else:
-                del self._postings[term]
+                del postings_of[term]
         self._total_len -= int(self._doc_len[slot])
         self._ids[slot] = None
         self._terms[slot] = None
@@ -148,13 +177,7 @@ class BM25Index:
         self._order_list[slot] = _NO_ORDER
         self._free.append(slot)
         self._avg_idf = None
-
-    def _ungroup(self, df: int) -> None:
-        left = self._df_groups[df] - 1
-        if left:
-            self._df_groups[df] = left
-        else:
-            del self._df_groups[df]
+        self._idf_by_df = {}
 
     def _grow(self) -> int:
         slot = len(self._ids)
@@ -180,7 +203,7 @@ class BM25Index:
         postings = self._postings.get(term)
         if postings is None:
             return 0.0
-        return self._idf_of(postings.n, len(self._slot_of))
+        return self._idf_of(len(postings.slots), len(self._slot_of))
 
     def _idf_of(self, df: int, n_docs: int) -> float:
         """The IDF of a term in ``df`` of ``n_docs`` documents (with the ``epsilon`` floor)."""
@@ -189,14 +212,14 @@ class BM25Index:
 
     def _average_idf(self) -> float:
         if self._avg_idf is None:
-            # Summed in df order so equal document sets give bit-identical scores.
+            # One pass over the distinct document frequencies; ``fsum`` rounds the exact sum
+            # once, so equal document sets give bit-identical values whatever the dict order.
+            n_docs, log = len(self._slot_of), math.log
             groups = self._df_groups
-            dfs = np.fromiter(groups.keys(), dtype=np.float64, count=len(groups))
-            counts = np.fromiter(groups.values(), dtype=np.float64, count=len(groups))
-            by_df = np.argsort(dfs)
-            dfs, counts = dfs[by_df], counts[by_df]
-            idfs = np.log(len(self._slot_of) - dfs + 0.5) - np.log(dfs + 0.5)
-            self._avg_idf = float(np.dot(counts, idfs) / counts.sum())
+            total = math.fsum(
+                count * (log(n_docs - df + 0.5) - log(df + 0.5)) for df, count in groups.items()
+            )
+            self._avg_idf = total / sum(groups.values())
         return self._avg_idf
 
     def top_k(self, query: str, k: int) -> list[tuple[str, float]]:
@@ -206,7 +229,10 @@ class BM25Index:
             return []
         k = min(k, n_docs)
         parts = self._query_postings(query)
-        if len(self._ids) <= SMALL_SLOTS and sum(p.n for p, _, _ in parts) <= SMALL_POSTINGS:
+        if (
+            len(self._ids) <= SMALL_SLOTS
+            and sum(len(p.slots) for p, _, _ in parts) <= SMALL_POSTINGS
+        ):
             return self._top_k_small(parts, k)
         cand, scores = self._match_parts(parts)
         positive = scores > 0
@@ -245,11 +271,15 @@ class BM25Index:
         postings_of = self._postings
         n_docs = len(self._slot_of)
         idf_of = self._idf_of
+        idf_by_df = self._idf_by_df
         for term, qtf in _query_terms(query):
             postings = postings_of.get(term)
             if postings is None:
                 continue
-            idf = idf_of(postings.n, n_docs)
+            df = len(postings.slots)
+            idf = idf_by_df.get(df)
+            if idf is None:
+                idf = idf_by_df[df] = idf_of(df, n_docs)
             if idf != 0:
                 parts.append((postings, idf, qtf))
         return parts
@@ -260,14 +290,12 @@ class BM25Index:
         scores and the ranking are identical (numpy's per-call cost dominates at this size)."""
         avgdl = self._total_len / len(self._slot_of)
         k1, b = self.k1, self.b
+        k1_plus_1, one_minus_b = k1 + 1, 1 - b  # the same floats the vectorised path computes
         lens, orders = self._len_list, self._order_list
         sums: dict[int, float] = {}
         for postings, idf, qtf in parts:
-            n = postings.n
-            for slot, tf in zip(
-                postings.slots[:n].tolist(), postings.tfs[:n].tolist(), strict=True
-            ):
-                weight = idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * lens[slot] / avgdl)))
+            for slot, tf in zip(postings.slots, postings.tfs, strict=True):
+                weight = idf * (tf * k1_plus_1 / (tf + k1 * (one_minus_b + b * lens[slot] / avgdl)))
                 if qtf > 1:
                     weight = weight * qtf
                 sums[slot] = sums.get(slot, 0.0) + weight
@@ -304,12 +332,12 @@ class BM25Index:
         qtfs: list[int] = []
         lengths: list[int] = []
         for postings, idf, qtf in parts:
-            n = postings.n
-            slot_parts.append(postings.slots[:n])
-            tf_parts.append(postings.tfs[:n])
+            slots, tfs = postings.arrays()
+            slot_parts.append(slots)
+            tf_parts.append(tfs)
             idfs.append(idf)
             qtfs.append(qtf)
-            lengths.append(n)
+            lengths.append(len(slots))
         if not slot_parts:
             return np.empty(0, dtype=np.intp), np.empty(0)
         single = len(slot_parts) == 1
