@@ -151,7 +151,7 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
     from agents.rl.policy import Tier1Policy
     from agents.rl.sft import SFTConfig, build_sft
     from agents.rl.tasks import get_task
-    from agents.rl.trainer import RLConfig, evaluate, spread, train
+    from agents.rl.trainer import RLConfig, evaluate, spread
     from agents.tier1.build import resolve_tier1_path
 
     if args.tier != 1:
@@ -164,6 +164,8 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
     if unknown or not algos:
         raise ValueError(f"--algo: unknown {unknown}; known: {', '.join(sorted(ALGORITHMS))}")
     seeds = parse_seeds(args.seeds)
+    if not isinstance(args.jobs, int) or args.jobs < 1:
+        raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
     if args.select == "best-val" and args.eval_every < 1:
         raise ValueError("--select best-val needs a validation curve: --eval-every >= 1")
     out = Path(args.out)
@@ -245,59 +247,92 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
     for name, scores in refs.items():
         _say(f"reference {name}: {100 * np.mean(scores):.1f}")
 
-    cells: list[dict[str, Any]] = []
+    todo: list[tuple[Any, Path]] = []
+    finished: dict[Path, dict[str, Any]] = {}
     for algo in algos:
         for seed in seeds:
             folder = out / "cells" / f"{algo}-s{seed}"
             cell_path = folder / "cell.json"
             if cell_path.is_file():
-                cells.append(json.loads(cell_path.read_text()))
-                continue
-            if args.only_finished:
+                finished[folder] = json.loads(cell_path.read_text())
+            elif args.only_finished:
                 _say(f"[{algo} seed {seed}] not finished: left out (--only-finished)")
-                continue
-            config = replace(base_config, algo=algo, seed=seed)
-            _say(f"[{algo} seed {seed}] training {config.iterations} iterations")
+            else:
+                todo.append((replace(base_config, algo=algo, seed=seed), folder))
+    jobs = [(config, str(init), str(folder), keys, args.eval_split_name) for config, folder in todo]
+    if args.jobs > 1 and len(jobs) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-            def log(entry: dict[str, Any], algo: str = algo, seed: int = seed) -> None:
-                if "eval" in entry:
-                    e = entry["eval"]
-                    _say(
-                        f"[{algo} s{seed}] it {e['iteration']}: {args.eval_split_name} "
-                        f"{100 * e['score']:.1f}"
-                    )
-                else:
-                    _say(
-                        f"[{algo} s{seed}] it {entry['iteration']}: return "
-                        f"{entry['return']:.3f} score {100 * entry['score']:.1f} malformed "
-                        f"{entry['malformed']:.2f} ({entry['seconds']:.0f}s)"
-                    )
-
-            record = train(config, init, folder, log=log)
-            t0 = time.perf_counter()
-            selected = "best" if config.keep_best else "final"
-            scores = evaluate(Tier1Policy.load(folder / selected), test_pool, keys)
-            cell = {
-                "algo": algo,
-                "seed": seed,
-                "selected": selected,
-                "best": record.get("best"),
-                "scores": scores,
-                "mean": float(np.mean(scores)),
-                "curve": record["curve"],
-                "logs": record["logs"],
-                "samples": record["samples"],
-                "train_wall_seconds": record["wall_seconds"],
-                "eval_seconds": time.perf_counter() - t0,
-            }
-            _json(cell_path, cell)
-            cells.append(cell)
-            _say(f"[{algo} seed {seed}] test {100 * cell['mean']:.1f}")
+        # Each cell is seeded and single-process, so running cells side by side changes no number.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(min(args.jobs, len(jobs)), mp_context=context) as pool:
+            for (_, folder), cell in zip(todo, pool.map(train_cell, jobs), strict=True):
+                finished[folder] = cell
+    else:
+        for (_, folder), job in zip(todo, jobs, strict=True):
+            finished[folder] = train_cell(job)
+    cells = [finished[f] for f in sorted(finished, key=lambda f: _cell_order(f, algos))]
     result = summarise(settings, init_eval, refs, cells, algos)
     _json(out / "results.json", result)
     (out / "results.md").write_text(results_markdown(result, args.command_line))
     plot_curves(result, out)
     return result
+
+
+def _cell_order(folder: Path, algos: list[str]) -> tuple[int, int]:
+    algo, _, seed = folder.name.rpartition("-s")
+    return algos.index(algo) if algo in algos else len(algos), int(seed)
+
+
+def train_cell(job: tuple[Any, str, str, list[int], str]) -> dict[str, Any]:
+    """Train one (algorithm, seed) cell and score it on the test episodes ``keys``; writes and
+    gives ``cell.json`` (top level, so that ``--jobs`` can run it in a worker process)."""
+    import torch
+
+    from agents.rl.collector import EnvPool
+    from agents.rl.policy import Tier1Policy
+    from agents.rl.tasks import get_task
+    from agents.rl.trainer import evaluate, train
+
+    config, init, folder_name, keys, split_name = job
+    folder = Path(folder_name)
+    algo, seed = config.algo, config.seed
+    torch.set_num_threads(config.num_threads)
+    _say(f"[{algo} seed {seed}] training {config.iterations} iterations")
+
+    def log(entry: dict[str, Any]) -> None:
+        if "eval" in entry:
+            e = entry["eval"]
+            _say(f"[{algo} s{seed}] it {e['iteration']}: {split_name} {100 * e['score']:.1f}")
+        else:
+            _say(
+                f"[{algo} s{seed}] it {entry['iteration']}: return "
+                f"{entry['return']:.3f} score {100 * entry['score']:.1f} malformed "
+                f"{entry['malformed']:.2f} ({entry['seconds']:.0f}s)"
+            )
+
+    record = train(config, init, folder, log=log)
+    t0 = time.perf_counter()
+    selected = "best" if config.keep_best else "final"
+    test_pool = EnvPool(get_task(config.task), "test")
+    scores = evaluate(Tier1Policy.load(folder / selected), test_pool, keys)
+    cell = {
+        "algo": algo,
+        "seed": seed,
+        "selected": selected,
+        "best": record.get("best"),
+        "scores": scores,
+        "mean": float(np.mean(scores)),
+        "curve": record["curve"],
+        "logs": record["logs"],
+        "samples": record["samples"],
+        "train_wall_seconds": record["wall_seconds"],
+        "eval_seconds": time.perf_counter() - t0,
+    }
+    _json(folder / "cell.json", cell)
+    _say(f"[{algo} seed {seed}] test {100 * cell['mean']:.1f}")
+    return cell
 
 
 def summarise(
@@ -539,6 +574,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train nothing: summarise the cells already finished (partial results)",
     )
     p.add_argument("--threads", type=int, default=1, help="torch threads (1: deterministic)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="cells trained at once, each in its own process with --threads threads (the same "
+        "numbers as one at a time)",
+    )
     p.add_argument(
         "--select",
         choices=("final", "best-val"),

@@ -126,3 +126,22 @@ def test_best_validation_selection(tiny_tier1, tmp_path, capsys):
     bad[bad.index("--eval-every") + 1] = "0"
     assert main(bad) == 2
     assert "--select best-val needs" in capsys.readouterr().err
+
+
+def test_cells_run_side_by_side_give_the_same_numbers(tiny_tier1, tmp_path):
+    def cells(out):
+        return {
+            name: json.loads((out / "cells" / name / "cell.json").read_text())
+            for name in ("grpo-s0", "ppo-s0")
+        }
+
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert main(_args(tiny_tier1, one)) == 0
+    assert main(_args(tiny_tier1, two, "--jobs", "2")) == 0
+    for name, cell in cells(one).items():
+        other = cells(two)[name]
+        assert other["scores"] == cell["scores"] and other["curve"] == cell["curve"], name
+        assert [e["return"] for e in other["logs"]] == [e["return"] for e in cell["logs"]]
+    same = json.loads((one / "results.json").read_text())["algorithms"]
+    assert json.loads((two / "results.json").read_text())["algorithms"].keys() == same.keys()
+    assert main(_args(tiny_tier1, tmp_path / "bad", "--jobs", "0")) == 2
