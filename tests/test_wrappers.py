@@ -376,3 +376,17 @@ def test_make_matches_wrapped_base():
     assert isinstance(env.unwrapped, MemoryManagerEnv)
     assert env.observation_space["memories"].shape == (2, 8)
     assert env.get_wrapper_attr("action_masks")().shape == (6,)
+
+
+def test_from_base_action_inverts_to_base_action():
+    env = manager(top_k=3)
+    env.reset(seed=0)
+    for flat in range(env.action_space.n):
+        assert env.from_base_action(env.to_base_action(flat)) == flat
+    assert env.from_base_action({"op": 1, "target": 2, "text": "x"}) == env.flat_action("UPDATE", 2)
+    assert env.from_base_action('{"memory": [{"event": "DELETE", "id": "1"}]}') == 5
+    assert env.from_base_action("no operation in here") == env.flat_action("NOOP")
+    with pytest.raises(ValueError, match="slot must be in 0..2"):
+        env.from_base_action({"op": "DELETE", "target": 7})
+    with pytest.raises(ValueError, match="not a base action"):
+        env.from_base_action(3.5)

@@ -29,9 +29,7 @@ import numpy as np
 import torch
 
 import memenv  # noqa: F401  (registers the ids)
-from memenv.data.records import OPERATIONS
 from memenv.levels import SYNTH_SIZES
-from memenv.parsing import parse_manager_output
 from memenv.systems import make_memory_system
 from memenv.wrappers import FeaturizedMemoryManager
 
@@ -50,19 +48,6 @@ def make_env(split: str, train_conversations: int, token_features: bool) -> Feat
 
 def flatten(obs: dict[str, np.ndarray]) -> np.ndarray:
     return np.concatenate([obs[key].ravel() for key in sorted(obs)]).astype(np.float32)
-
-
-def first_op(action: dict[str, Any] | str) -> tuple[str, int]:
-    """The rules' first operation as (name, shown slot)."""
-    if isinstance(action, str):
-        ops, _ = parse_manager_output(action)
-        if not ops:
-            return "NOOP", 0
-        op = ops[0]
-        return op.op, int(op.target) if op.target is not None else 0
-    op = action["op"]
-    name = OPERATIONS[op] if isinstance(op, int) else str(op).upper()
-    return name, int(action.get("target") or 0)
 
 
 def collect(env: FeaturizedMemoryManager, episodes: int) -> tuple[np.ndarray, ...]:
@@ -88,9 +73,7 @@ def demonstrations(
         while not done:
             xs.append(env.features())
             action = policy.act(text_obs, info)
-            name, slot = first_op(action)
-            slot = min(slot, env.k - 1) if name in ("UPDATE", "DELETE") else 0
-            ys.append(env.flat_action(name, slot))
+            ys.append(env.from_base_action(action))
             masks.append(env.action_masks())
             text_obs, reward, done, _, info = base.step(action)
             rewards.append(float(reward))

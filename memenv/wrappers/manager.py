@@ -12,6 +12,7 @@ from gymnasium import spaces
 from memenv.data.records import OPERATIONS, Fact
 from memenv.envs.memory_manager import MemoryManagerEnv
 from memenv.memory import MemoryEntry
+from memenv.parsing import parse_manager_output
 from memenv.wrappers.features import (
     DEFAULT_DIM,
     hash_tokens,
@@ -227,6 +228,25 @@ class FeaturizedMemoryManager(gym.Wrapper):
                 old = self.base.shown[slot].text
                 text = merge_texts(old, fact.text, self.base.max_text_chars)
         return {"op": op, "target": slot, "text": text}
+
+    def from_base_action(self, action: Any) -> int:
+        """The flat action of a base environment action (an action dict or the manager's text
+        reply, as the scripted systems give them): its first operation and that operation's
+        shown slot; NOOP when it holds no operation. The inverse of :meth:`to_base_action` on
+        its operation and slot."""
+        if isinstance(action, str):
+            ops, _ = parse_manager_output(action)
+            if not ops:
+                return self.flat_action("NOOP")
+            name, target = ops[0].op, ops[0].target
+        elif isinstance(action, dict) and "op" in action:
+            op = action["op"]
+            name = OPERATIONS[int(op)] if isinstance(op, int | np.integer) else str(op).upper()
+            target = action.get("target")
+        else:
+            raise ValueError(f"not a base action (a dict with 'op' or a text reply): {action!r}")
+        slot = int(target) if name in ("UPDATE", "DELETE") and target is not None else 0
+        return self.flat_action(name, slot)
 
     def flat_action(self, op: str, slot: int = 0) -> int:
         """The flat action id of ``op`` ("ADD", "UPDATE", "DELETE", "NOOP") on ``slot``."""
