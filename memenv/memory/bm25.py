@@ -110,9 +110,9 @@ class BM25Index:
         """Index ``text`` under ``doc_id``; ``order`` breaks score ties (default: add order)."""
         if doc_id in self._slot_of:
             raise ValueError(f"document {doc_id!r} is already indexed")
-        counts: dict[str, int] = {}
-        for token in tokenize(text):
-            counts[token] = counts.get(token, 0) + 1
+        # The query cache already holds the counts when the text was just looked up (a manager
+        # step ranks the fact, then often ADDs it).
+        counts = dict(_query_terms(text))
         self._insert(doc_id, counts, self._next_order if order is None else order)
 
     def _insert(self, doc_id: str, counts: dict[str, int], order: int) -> None:
