@@ -327,9 +327,11 @@ def test_minilm_ranks_paraphrase_first():
     assert pickle.loads(pickle.dumps(index)).encoder is index.encoder  # the shared encoder
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_bm25_small_path_equals_vectorised_path(seed, monkeypatch):
-    """The plain-Python path for small indexes returns exactly the vectorised path's list."""
+@pytest.mark.parametrize(("seed", "updates_small_slots"), [(0, 512), (1, 512), (2, 512), (3, 4)])
+def test_bm25_small_path_equals_vectorised_path(seed, updates_small_slots, monkeypatch):
+    """The plain-Python path for small indexes returns exactly the vectorised path's list;
+    with a small ``SMALL_SLOTS`` during updates the numpy mirrors of the postings are made at
+    insertion and kept through later adds and removes."""
     import memenv.memory.bm25 as bm25
 
     rng = np.random.default_rng(seed)
@@ -337,6 +339,7 @@ def test_bm25_small_path_equals_vectorised_path(seed, monkeypatch):
     index, live, next_id = BM25Index(), [], 0
     checked = 0
     for _ in range(300):
+        monkeypatch.setattr(bm25, "SMALL_SLOTS", updates_small_slots)
         if live and rng.random() < 0.3:
             index.remove(live.pop(int(rng.integers(len(live)))))
         else:
@@ -345,6 +348,7 @@ def test_bm25_small_path_equals_vectorised_path(seed, monkeypatch):
             live.append(f"d{next_id}")
             next_id += 1
         query = " ".join(rng.choice(vocab, size=int(rng.integers(1, 6))))
+        monkeypatch.setattr(bm25, "SMALL_SLOTS", 512)
         for k in (1, 3, 10, 50):
             small = index.top_k(query, k)
             monkeypatch.setattr(bm25, "SMALL_SLOTS", -1)

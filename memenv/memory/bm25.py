@@ -28,18 +28,20 @@ def _query_terms(query: str) -> tuple[tuple[str, int], ...]:
 class _Postings:
     """One term's postings: parallel lists of doc slots and term frequencies.
 
-    Plain lists, because most indexes are small (a speaker's bank) and are scored in Python;
-    the vectorised path of large indexes asks :meth:`arrays` for numpy copies, built once per
-    change of the postings.
+    Plain lists, because most indexes are small (a speaker's bank) and are scored in Python.
+    The vectorised path of large indexes asks :meth:`arrays` for numpy copies; once made they
+    are kept up to date on every change (growing by doubling), so a frequent term's postings
+    are not copied again per query.
     """
 
-    __slots__ = ("slots", "tfs", "where", "_arrays")
+    __slots__ = ("slots", "tfs", "where", "slot_array", "tf_array")
 
     def __init__(self) -> None:
         self.slots: list[int] = []
         self.tfs: list[float] = []
         self.where: dict[int, int] = {}  # slot -> position in the lists
-        self._arrays: tuple[np.ndarray, np.ndarray] | None = None
+        self.slot_array: np.ndarray | None = None  # numpy mirrors, made on first use
+        self.tf_array: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -49,7 +51,18 @@ class _Postings:
         self.where[slot] = len(self.slots)
         self.slots.append(slot)
         self.tfs.append(float(tf))
-        self._arrays = None
+        if self.slot_array is not None:
+            self.mirror_last()
+
+    def mirror_last(self) -> None:
+        """Copy the last posting into the numpy mirrors (after an append)."""
+        assert self.slot_array is not None and self.tf_array is not None
+        last = len(self.slots) - 1
+        if last == len(self.slot_array):
+            self.slot_array = np.concatenate([self.slot_array, np.empty_like(self.slot_array)])
+            self.tf_array = np.concatenate([self.tf_array, np.empty_like(self.tf_array)])
+        self.slot_array[last] = self.slots[last]
+        self.tf_array[last] = self.tfs[last]
 
     def remove(self, slot: int) -> None:
         """Swap-remove: the last posting takes the removed one's place."""
@@ -59,16 +72,21 @@ class _Postings:
             self.slots[i] = moved
             self.tfs[i] = tf
             self.where[moved] = i
-        self._arrays = None
+            if self.slot_array is not None:
+                assert self.tf_array is not None
+                self.slot_array[i] = moved
+                self.tf_array[i] = tf
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """The slots (``intp``) and term frequencies (``float64``) as numpy arrays."""
-        if self._arrays is None:
-            self._arrays = (
-                np.array(self.slots, dtype=np.intp),
-                np.array(self.tfs, dtype=np.float64),
-            )
-        return self._arrays
+        """The slots (``intp``) and term frequencies (``float64``) as numpy arrays (views of the
+        kept mirrors: read them before the next change)."""
+        n = len(self.slots)
+        if self.slot_array is None or self.tf_array is None:
+            self.slot_array = np.empty(max(4, n), dtype=np.intp)
+            self.tf_array = np.empty(max(4, n), dtype=np.float64)
+            self.slot_array[:n] = self.slots
+            self.tf_array[:n] = self.tfs
+        return self.slot_array[:n], self.tf_array[:n]
 
 
 class BM25Index:
@@ -104,20 +122,26 @@ class BM25Index:
         self._next_order = 0
         self._avg_idf: float | None = None
         self._idf_by_df: dict[int, float] = {}  # IDF per document frequency, for this n_docs
+        self._last_query: tuple[str, tuple[tuple[str, int], ...]] = ("", ())
 
     # ------------------------------------------------------------------ updates
     def add(self, doc_id: str, text: str, *, order: int | None = None) -> None:
         """Index ``text`` under ``doc_id``; ``order`` breaks score ties (default: add order)."""
         if doc_id in self._slot_of:
             raise ValueError(f"document {doc_id!r} is already indexed")
-        # The query cache already holds the counts when the text was just looked up (a manager
-        # step ranks the fact, then often ADDs it).
-        counts = dict(_query_terms(text))
+        last_query, last_terms = self._last_query
+        if text == last_query:  # a manager step ranks the fact, then often ADDs it
+            counts = dict(last_terms)
+        else:
+            counts = {}
+            for token in tokenize(text):
+                counts[token] = counts.get(token, 0) + 1
         self._insert(doc_id, counts, self._next_order if order is None else order)
 
     def _insert(self, doc_id: str, counts: dict[str, int], order: int) -> None:
         slot = self._free.pop() if self._free else self._grow()
         groups, postings_of = self._df_groups, self._postings
+        large = len(self._ids) > SMALL_SLOTS
         for term, tf in counts.items():  # _Postings.append and the df regrouping, inlined
             postings = postings_of.get(term)
             if postings is None:
@@ -134,7 +158,10 @@ class BM25Index:
             postings.where[slot] = df
             slots.append(slot)
             postings.tfs.append(float(tf))
-            postings._arrays = None
+            if postings.slot_array is not None:
+                postings.mirror_last()
+            elif large:  # large indexes query through the arrays: keep them from the start
+                postings.arrays()
         length = sum(counts.values())
         self._slot_of[doc_id] = slot
         self._ids[slot] = doc_id
@@ -272,7 +299,9 @@ class BM25Index:
         n_docs = len(self._slot_of)
         idf_of = self._idf_of
         idf_by_df = self._idf_by_df
-        for term, qtf in _query_terms(query):
+        terms = _query_terms(query)
+        self._last_query = (query, terms)
+        for term, qtf in terms:
             postings = postings_of.get(term)
             if postings is None:
                 continue
