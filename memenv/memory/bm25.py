@@ -43,16 +43,15 @@ class _Postings:
         self.slot_array: np.ndarray | None = None  # numpy mirrors, made on first use
         self.tf_array: np.ndarray | None = None
 
-    @property
-    def n(self) -> int:
-        return len(self.slots)
-
-    def append(self, slot: int, tf: int) -> None:
+    def append(self, slot: int, tf: int, mirror: bool = False) -> None:
+        """Add a posting; ``mirror`` makes the numpy mirrors now if they do not exist yet."""
         self.where[slot] = len(self.slots)
         self.slots.append(slot)
         self.tfs.append(float(tf))
         if self.slot_array is not None:
             self.mirror_last()
+        elif mirror:
+            self.arrays()
 
     def mirror_last(self) -> None:
         """Copy the last posting into the numpy mirrors (after an append)."""
@@ -140,28 +139,15 @@ class BM25Index:
 
     def _insert(self, doc_id: str, counts: dict[str, int], order: int) -> None:
         slot = self._free.pop() if self._free else self._grow()
-        groups, postings_of = self._df_groups, self._postings
-        large = len(self._ids) > SMALL_SLOTS
-        for term, tf in counts.items():  # _Postings.append and the df regrouping, inlined
+        postings_of = self._postings
+        mirror = len(self._ids) > SMALL_SLOTS  # large indexes query through the arrays
+        for term, tf in counts.items():
             postings = postings_of.get(term)
             if postings is None:
                 postings = postings_of[term] = _Postings()
-            slots = postings.slots
-            df = len(slots)
-            if df:
-                left = groups[df] - 1
-                if left:
-                    groups[df] = left
-                else:
-                    del groups[df]
-            groups[df + 1] = groups.get(df + 1, 0) + 1
-            postings.where[slot] = df
-            slots.append(slot)
-            postings.tfs.append(float(tf))
-            if postings.slot_array is not None:
-                postings.mirror_last()
-            elif large:  # large indexes query through the arrays: keep them from the start
-                postings.arrays()
+            df = len(postings.slots)
+            self._regroup(df, df + 1)
+            postings.append(slot, tf, mirror)
         length = sum(counts.values())
         self._slot_of[doc_id] = slot
         self._ids[slot] = doc_id
@@ -182,19 +168,13 @@ class BM25Index:
             raise KeyError(f"document {doc_id!r} is not indexed")
         counts = self._terms[slot]
         assert counts is not None
-        groups = self._df_groups
         postings_of = self._postings
         for term in counts:
             postings = postings_of[term]
             df = len(postings.slots)
-            left = groups[df] - 1
-            if left:
-                groups[df] = left
-            else:
-                del groups[df]
+            self._regroup(df, df - 1)
             if df > 1:
                 postings.remove(slot)
-                groups[df - 1] = groups.get(df - 1, 0) + 1
             else:
                 del postings_of[term]
         self._total_len -= int(self._doc_len[slot])
@@ -205,6 +185,18 @@ class BM25Index:
         self._free.append(slot)
         self._avg_idf = None
         self._idf_by_df = {}
+
+    def _regroup(self, old_df: int, new_df: int) -> None:
+        """Move one term from document frequency ``old_df`` to ``new_df`` (0: no group)."""
+        groups = self._df_groups
+        if old_df:
+            left = groups[old_df] - 1
+            if left:
+                groups[old_df] = left
+            else:
+                del groups[old_df]
+        if new_df:
+            groups[new_df] = groups.get(new_df, 0) + 1
 
     def _grow(self) -> int:
         slot = len(self._ids)
