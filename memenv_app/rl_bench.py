@@ -247,19 +247,21 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
     for name, scores in refs.items():
         _say(f"reference {name}: {100 * np.mean(scores):.1f}")
 
-    todo: list[tuple[Any, Path]] = []
-    finished: dict[Path, dict[str, Any]] = {}
+    cells_by_key: dict[tuple[str, int], dict[str, Any]] = {}  # (algo, seed) -> finished cell
+    todo: list[tuple[str, int]] = []  # cells to train, and their jobs in the same order
+    jobs: list[tuple[Any, str, str, list[int], str]] = []
     for algo in algos:
         for seed in seeds:
             folder = out / "cells" / f"{algo}-s{seed}"
             cell_path = folder / "cell.json"
             if cell_path.is_file():
-                finished[folder] = json.loads(cell_path.read_text())
+                cells_by_key[algo, seed] = json.loads(cell_path.read_text())
             elif args.only_finished:
                 _say(f"[{algo} seed {seed}] not finished: left out (--only-finished)")
             else:
-                todo.append((replace(base_config, algo=algo, seed=seed), folder))
-    jobs = [(config, str(init), str(folder), keys, args.eval_split_name) for config, folder in todo]
+                config = replace(base_config, algo=algo, seed=seed)
+                todo.append((algo, seed))
+                jobs.append((config, str(init), str(folder), keys, args.eval_split_name))
     if args.jobs > 1 and len(jobs) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -267,22 +269,16 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
         # Each cell is seeded and single-process, so running cells side by side changes no number.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(min(args.jobs, len(jobs)), mp_context=context) as pool:
-            for (_, folder), cell in zip(todo, pool.map(train_cell, jobs), strict=True):
-                finished[folder] = cell
+            trained = list(pool.map(train_cell, jobs))
     else:
-        for (_, folder), job in zip(todo, jobs, strict=True):
-            finished[folder] = train_cell(job)
-    cells = [finished[f] for f in sorted(finished, key=lambda f: _cell_order(f, algos))]
+        trained = [train_cell(job) for job in jobs]
+    cells_by_key.update(zip(todo, trained, strict=True))
+    cells = [cells_by_key[a, s] for a in algos for s in seeds if (a, s) in cells_by_key]
     result = summarise(settings, init_eval, refs, cells, algos)
     _json(out / "results.json", result)
     (out / "results.md").write_text(results_markdown(result, args.command_line))
     plot_curves(result, out)
     return result
-
-
-def _cell_order(folder: Path, algos: list[str]) -> tuple[int, int]:
-    algo, _, seed = folder.name.rpartition("-s")
-    return algos.index(algo) if algo in algos else len(algos), int(seed)
 
 
 def train_cell(job: tuple[Any, str, str, list[int], str]) -> dict[str, Any]:

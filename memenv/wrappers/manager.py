@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -239,7 +240,7 @@ class FeaturizedMemoryManager(gym.Wrapper):
             if not ops:
                 return self.flat_action("NOOP")
             name, target = ops[0].op, ops[0].target
-        elif isinstance(action, dict) and "op" in action:
+        elif isinstance(action, Mapping) and "op" in action:
             op = action["op"]
             name = OPERATIONS[int(op)] if isinstance(op, int | np.integer) else str(op).upper()
             target = action.get("target")
