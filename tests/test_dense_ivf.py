@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from memenv.memory.dense import CachedEncoder, DenseIndex
-from memenv.memory.dense_ivf import IVFDenseIndex, spherical_kmeans
+from memenv.memory.dense_ivf import IVFDenseIndex, principal_axes, spherical_kmeans
 from memenv.memory.retriever import RETRIEVER_NAMES
 
 DIM = 16
@@ -45,14 +45,18 @@ def _same(a: list[tuple[str, float]], b: list[tuple[str, float]]) -> None:
 
 
 def _check_lists(index: IVFDenseIndex) -> None:
-    """Every live row sits in exactly one list, at the slot the index records, with its vector."""
+    """Every live row sits in exactly one list, at the slot the index records, with its vector
+    (projected onto the index's axes when it has them)."""
     n = len(index)
     seen = []
     for list_id, size in enumerate(index._list_len):
         for slot in range(size):
             row = int(index._list_rows[list_id][slot])
             assert index._list_of_row[row] == list_id and index._slot_of_row[row] == slot
-            np.testing.assert_array_equal(index._list_vectors[list_id][slot], index._matrix[row])
+            expected = index._matrix[row]
+            if index._axes is not None:
+                expected = index._axes @ expected
+            np.testing.assert_array_equal(index._list_vectors[list_id][slot], expected)
             seen.append(row)
     assert sorted(seen) == list(range(n))
 
@@ -89,8 +93,42 @@ def test_probing_every_list_is_exact_through_adds_and_removes() -> None:
         _same(exact.top_k(f"v{q}", 25), ivf.top_k(f"v{q}", 25))
 
 
-def test_default_probes_find_most_neighbours_and_return_k() -> None:
-    exact, ivf = _pair(4000, min_size=500)
+def test_reduced_lists_with_every_candidate_reranked_are_exact() -> None:
+    rng = np.random.default_rng(4)
+    exact, ivf = _pair(600, min_size=64, nprobe=10_000, reduced_dim=6, rerank=10_000)
+    live: list[str] = []
+    for i in range(600):
+        exact.add(f"m{i}", f"v{i}", order=i)
+        ivf.add(f"m{i}", f"v{i}", order=i)
+        live.append(f"m{i}")
+        if i % 3 == 2:
+            doc = live.pop(int(rng.integers(len(live))))
+            exact.remove(doc)
+            ivf.remove(doc)
+    assert ivf._axes is not None and ivf._axes.shape == (6, DIM)
+    assert ivf._list_vectors[0].shape[1] == 6
+    _check_lists(ivf)
+    for q in range(600, 640):
+        _same(exact.top_k(f"v{q}", 25), ivf.top_k(f"v{q}", 25))
+
+
+def test_reduced_lists_return_exact_scores_of_their_documents() -> None:
+    exact, ivf = _pair(1000, min_size=200, reduced_dim=4, rerank=40)
+    for i in range(1000):
+        exact.add(f"m{i}", f"v{i}")
+        ivf.add(f"m{i}", f"v{i}")
+    truth = {q: dict(exact.top_k(f"v{q}", 1000)) for q in range(1000, 1010)}
+    for q, scores in truth.items():
+        found = ivf.top_k(f"v{q}", 20)
+        assert len(found) == 20
+        assert [s for _, s in found] == sorted((s for _, s in found), reverse=True)
+        for doc, score in found:
+            assert score == pytest.approx(scores[doc], abs=1e-6)
+
+
+@pytest.mark.parametrize("reduced_dim", [None, 8])
+def test_default_probes_find_most_neighbours_and_return_k(reduced_dim: int | None) -> None:
+    exact, ivf = _pair(4000, min_size=500, reduced_dim=reduced_dim)
     for i in range(4000):
         exact.add(f"m{i}", f"v{i}")
         ivf.add(f"m{i}", f"v{i}")
@@ -114,8 +152,38 @@ def test_state_round_trip_answers_the_same() -> None:
     restored = pickle.loads(pickle.dumps(ivf))
     _check_lists(restored)
     np.testing.assert_array_equal(restored._centroids, ivf._centroids)
+    np.testing.assert_array_equal(restored._axes, ivf._axes)
     for q in range(800, 830):
         _same(restored.top_k(f"v{q}", 20), ivf.top_k(f"v{q}", 20))
+
+
+def test_state_without_axes_keeps_full_vector_lists() -> None:
+    """A state saved before the projection existed restores as the index it was built as."""
+    exact, ivf = _pair(800, min_size=100, nprobe=10_000)
+    for i in range(800):
+        exact.add(f"m{i}", f"v{i}")
+        ivf.add(f"m{i}", f"v{i}")
+    state = ivf.__getstate__()
+    for key in ("axes", "reduced_dim", "rerank"):
+        del state["ivf"][key]
+    restored = IVFDenseIndex.__new__(IVFDenseIndex)
+    restored.__setstate__(state)
+    assert restored._axes is None and restored._list_vectors[0].shape[1] == DIM
+    _check_lists(restored)
+    for q in range(800, 820):
+        _same(exact.top_k(f"v{q}", 20), restored.top_k(f"v{q}", 20))
+
+
+def test_principal_axes_are_deterministic_orthonormal_and_leading() -> None:
+    table = TableEncoder(2000).table
+    first, second = principal_axes(table, 5), principal_axes(table, 5)
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_allclose(first @ first.T, np.eye(5), atol=1e-5)
+    centred = table - table.mean(axis=0)
+    variances = ((centred @ first.T) ** 2).mean(axis=0)
+    assert list(variances) == sorted(variances, reverse=True)
+    rest = np.linalg.svd(centred, full_matrices=False)[1][5:]
+    assert variances[-1] >= (rest[0] ** 2) / len(table) * 0.9
 
 
 def test_kmeans_is_deterministic_and_unit_norm() -> None:
@@ -126,7 +194,10 @@ def test_kmeans_is_deterministic_and_unit_norm() -> None:
     np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, rtol=1e-5)
 
 
-@pytest.mark.parametrize("kwargs", [{"nprobe": 0}, {"nprobe": 1.5}, {"min_size": 0}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"nprobe": 0}, {"nprobe": 1.5}, {"min_size": 0}, {"reduced_dim": 0}, {"rerank": None}],
+)
 def test_bad_settings_are_one_clear_error(kwargs: dict) -> None:
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         IVFDenseIndex(CachedEncoder(TableEncoder(4)), **kwargs)

@@ -208,6 +208,7 @@ def dense_figures(
             "dense_ivf_recall": round(float(np.mean(recall)), 4),
             "dense_ivf_lists": 0 if ivf._centroids is None else len(ivf._centroids),
             "dense_ivf_probes": ivf.probes(),
+            "dense_ivf_dims": None if ivf._axes is None else len(ivf._axes),
             "dense_query": _stats_ms(query),
             "dense_encode": _stats_ms(enc),
         }
