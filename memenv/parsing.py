@@ -20,9 +20,12 @@ import ast
 import itertools
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Any
 
+from memenv.data.records import OPERATIONS
 from memenv.textscan import fenced_blocks, last_answer_marker
 
 _EVENT_ALIASES = {
@@ -161,6 +164,40 @@ def parse_manager_output(raw: Any) -> tuple[list[ParsedOp], str]:
     if items is None:
         return [], "no JSON list of memory operations found"
     return [_parse_op_item(item) for item in items], ""
+
+
+def parse_manager_action(action: Any) -> tuple[list[ParsedOp], str]:
+    """Read a MemoryManager action: the manager's text reply (:func:`parse_manager_output`) or
+    an action dict ``{"op", "target", "text"}`` (``op`` a name, NONE meaning NOOP, or its index
+    in :data:`OPERATIONS`; ``target`` a shown memory id, needed by UPDATE and DELETE).
+
+    Returns ``(operations, error)`` like :func:`parse_manager_output`; never raises."""
+    if isinstance(action, str):
+        return parse_manager_output(action)
+    if not isinstance(action, Mapping):
+        return [], f"action must be a dict or a string, got {type(action).__name__}"
+    if "op" not in action:
+        return [], "an action dict needs an 'op' (and 'target' for UPDATE and DELETE)"
+    op = action["op"]
+    if isinstance(op, str):
+        name = op.strip().upper()
+        name = "NOOP" if name == "NONE" else name
+        if name not in OPERATIONS:
+            return [], f"unknown op {op!r}"
+    elif isinstance(op, Integral) and not isinstance(op, bool) and 0 <= op < 4:
+        name = OPERATIONS[int(op)]
+    else:
+        return [], f"op must be 0..3 or a name in {OPERATIONS}, got {op!r}"
+    text = action.get("text", "")
+    if not isinstance(text, str):
+        return [], f"text must be a string, got {type(text).__name__}"
+    target = action.get("target")
+    if isinstance(target, Integral) and not isinstance(target, bool):
+        target = int(target)
+    target_str = None if target is None else str(target)
+    if name in ("UPDATE", "DELETE") and target_str is None:
+        return [], f"{name} needs a target"
+    return [ParsedOp(name, target_str if name in ("UPDATE", "DELETE") else None, text)], ""
 
 
 def _compact_op(raw: str) -> ParsedOp | None:

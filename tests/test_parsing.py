@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pickle
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from memenv.parsing import ParsedOp, parse_answer_output, parse_manager_output
+from memenv.parsing import ParsedOp, parse_answer_output, parse_manager_action, parse_manager_output
 from memenv.spaces import UnicodeText
 
 
@@ -98,3 +99,24 @@ def test_unicode_text_space():
     assert pickle.loads(pickle.dumps(space)) == space
     with pytest.raises(ValueError, match="max_length"):
         UnicodeText(0)
+
+
+@pytest.mark.parametrize(
+    ("action", "ops", "error"),
+    [
+        ({"op": "add", "text": "x"}, [ParsedOp("ADD", None, "x")], ""),
+        ({"op": np.int64(2), "target": np.int32(1)}, [ParsedOp("DELETE", "1", "")], ""),
+        ({"op": "NONE", "target": 4}, [ParsedOp("NOOP", None, "")], ""),
+        ("UPDATE 0: y", parse_manager_output("UPDATE 0: y")[0], ""),
+        ({"op": "DELETE"}, [], "DELETE needs a target"),
+        ({"op": True}, [], "op must be 0..3"),
+        ({"op": "MERGE"}, [], "unknown op"),
+        ({"op": 0, "text": 3}, [], "text must be a string"),
+        ({"target": 1}, [], "needs an 'op'"),
+        (3.5, [], "action must be a dict or a string"),
+    ],
+)
+def test_manager_action_dicts_and_replies(action, ops, error):
+    got, got_error = parse_manager_action(action)
+    assert got == ops
+    assert (error in got_error) if error else got_error == ""

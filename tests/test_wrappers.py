@@ -390,3 +390,6 @@ def test_from_base_action_inverts_to_base_action():
         env.from_base_action({"op": "DELETE", "target": 7})
     with pytest.raises(ValueError, match="not a base action"):
         env.from_base_action(3.5)
+    with pytest.raises(ValueError, match="UPDATE needs a target"):
+        env.from_base_action({"op": "update", "text": "x"})
+    assert env.from_base_action({"op": " none "}) == env.flat_action("NOOP")

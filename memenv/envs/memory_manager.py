@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from memenv.data.records import OPERATIONS, QA, Conversation, Fact
+from memenv.data.records import QA, Conversation, Fact
 from memenv.envs.common import (
     MemoryEnvBase,
     check_choice,
@@ -23,7 +23,7 @@ from memenv.envs.scoring import AnswererFn, EpisodeScorer
 from memenv.memory import BankSnapshot, MemoryBank, MemoryEntry, OpResult
 from memenv.memory.bank import BANK_FULL
 from memenv.metrics import check_metric, check_reward
-from memenv.parsing import ParsedOp, parse_manager_output
+from memenv.parsing import ParsedOp, parse_manager_action
 from memenv.prompts import manager_prompt, memories_json
 from memenv.spaces import TextActionDict, UnicodeText
 
@@ -421,7 +421,7 @@ class MemoryManagerEnv(MemoryEnvBase):
         if fact is None:
             raise RuntimeError("episode is over: call reset()")
         bank = self._bank_for(fact)
-        ops, error = self._decode_action(action, fact)
+        ops, error = parse_manager_action(action)
         results, rejected = self._apply(ops, bank, fact)
         invalid = "; ".join(message for message in (error, *rejected) if message)
         self._last_ops = results
@@ -598,39 +598,6 @@ class MemoryManagerEnv(MemoryEnvBase):
         if bank is None:  # a speaker outside the conversation's two (extractor output)
             bank = self.banks[fact.speaker] = self.new_bank(fact.speaker)
         return bank
-
-    def _decode_action(self, action: Any, fact: Fact) -> tuple[list[ParsedOp], str]:
-        """Normalise a dict or raw-string action into parsed operations and an error string."""
-        if isinstance(action, str):
-            return parse_manager_output(action)
-        if isinstance(action, Mapping):
-            if "op" not in action:
-                return [], "an action dict needs an 'op' (and 'target' for UPDATE and DELETE)"
-            op = action["op"]
-            if isinstance(op, str):
-                name = op.strip().upper()
-                name = "NOOP" if name == "NONE" else name
-                if name not in OPERATIONS:
-                    return [], f"unknown op {op!r}"
-            elif isinstance(op, int | np.integer) and not isinstance(op, bool) and 0 <= op < 4:
-                name = OPERATIONS[int(op)]
-            else:
-                return [], f"op must be 0..3 or a name in {OPERATIONS}, got {op!r}"
-            text = action.get("text", "")
-            if not isinstance(text, str):
-                return [], f"text must be a string, got {type(text).__name__}"
-            target = action.get("target")
-            target_str = (
-                None
-                if target is None
-                else str(int(target))
-                if isinstance(target, int | np.integer) and not isinstance(target, bool)
-                else str(target)
-            )
-            if name in ("UPDATE", "DELETE") and target_str is None:
-                return [], f"{name} needs a target"
-            return [ParsedOp(name, target_str if name in ("UPDATE", "DELETE") else None, text)], ""
-        return [], f"action must be a dict or a string, got {type(action).__name__}"
 
     def _resolve_target(self, target: str | None) -> tuple[str | None, str]:
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -13,7 +12,7 @@ from gymnasium import spaces
 from memenv.data.records import OPERATIONS, Fact
 from memenv.envs.memory_manager import MemoryManagerEnv
 from memenv.memory import MemoryEntry
-from memenv.parsing import parse_manager_output
+from memenv.parsing import parse_manager_action
 from memenv.wrappers.features import (
     DEFAULT_DIM,
     hash_tokens,
@@ -235,17 +234,12 @@ class FeaturizedMemoryManager(gym.Wrapper):
         reply, as the scripted systems give them): its first operation and that operation's
         shown slot; NOOP when it holds no operation. The inverse of :meth:`to_base_action` on
         its operation and slot."""
-        if isinstance(action, str):
-            ops, _ = parse_manager_output(action)
-            if not ops:
-                return self.flat_action("NOOP")
-            name, target = ops[0].op, ops[0].target
-        elif isinstance(action, Mapping) and "op" in action:
-            op = action["op"]
-            name = OPERATIONS[int(op)] if isinstance(op, int | np.integer) else str(op).upper()
-            target = action.get("target")
-        else:
-            raise ValueError(f"not a base action (a dict with 'op' or a text reply): {action!r}")
+        ops, error = parse_manager_action(action)
+        if error and not isinstance(action, str):
+            raise ValueError(f"not a base action: {error}: {action!r}")
+        if not ops:
+            return self.flat_action("NOOP")
+        name, target = ops[0].op, ops[0].target
         slot = int(target) if name in ("UPDATE", "DELETE") and target is not None else 0
         return self.flat_action(name, slot)
 
