@@ -3,14 +3,14 @@
 Exact dense search reads every stored vector per query; at 100,000 memories that is a 154 MB
 float32 matrix-vector product, bound by memory bandwidth (8-16 ms on a 2-core machine), while
 below about 20,000 memories the matrix stays in the CPU's cache and the exact product is cheap
-(0.3 ms at 10,000). The IVF
-index groups the vectors into ``sqrt(n)`` lists around k-means centroids and scores only the
-vectors of the ``nprobe`` lists whose centroids are most similar to the query, so a query reads
-about ``nprobe / sqrt(n)`` of the data. The lists hold the vectors projected onto their first
-``reduced_dim`` principal axes (128 of MiniLM's 384: a third of the bytes per probed vector);
-the ``rerank`` best of those approximate scores are rescored exactly from the full vectors, so
-the returned scores are exact cosines. Results are approximate: a document in an unprobed list,
-or one whose projected score misses the rerank cut, is missed (``memenv bench`` reports
+(0.3 ms at 10,000). The IVF index groups the vectors into ``sqrt(n)`` lists around k-means
+centroids and scores only the vectors of the ``nprobe`` lists whose centroids are most similar
+to the query, so a query reads about ``nprobe / sqrt(n)`` of the data. The lists hold the
+vectors projected onto the documents' first ``reduced_dim`` principal axes (128 of MiniLM's
+384: a third of the bytes per probed vector); the ``rerank`` best of those approximate scores
+are rescored exactly from the full vectors, so the returned scores are exact cosines. Results
+are approximate: a document in an unprobed list, or one whose projected score misses the
+rerank cut, is missed (``memenv bench`` reports
 recall@30 against the exact index).
 
 Below ``min_size`` documents no lists exist and the search is the exact one of
