@@ -10,8 +10,7 @@ vectors projected onto the documents' first ``reduced_dim`` principal axes (128 
 384: a third of the bytes per probed vector); the ``rerank`` best of those approximate scores
 are rescored exactly from the full vectors, so the returned scores are exact cosines. Results
 are approximate: a document in an unprobed list, or one whose projected score misses the
-rerank cut, is missed (``memenv bench`` reports
-recall@30 against the exact index).
+rerank cut, is missed (``memenv bench`` reports recall@30 against the exact index).
 
 Below ``min_size`` documents no lists exist and the search is the exact one of
 :class:`~memenv.memory.dense.DenseIndex`, so banks of LoCoMo size rank exactly as with
