@@ -16,13 +16,18 @@ SMALL_SLOTS = 512  # indexes up to this many slots ...
 SMALL_POSTINGS = 96  # ... answer queries with up to this many postings in plain Python
 
 
+def _term_counts(text: str) -> dict[str, int]:
+    """The text's distinct tokens with their counts, in first-occurrence order."""
+    counts: dict[str, int] = {}
+    for token in tokenize(text):
+        counts[token] = counts.get(token, 0) + 1
+    return counts
+
+
 @lru_cache(maxsize=1 << 14)
 def _query_terms(query: str) -> tuple[tuple[str, int], ...]:
-    """A query's distinct tokens with their counts, in first-occurrence order (cached)."""
-    counts: dict[str, int] = {}
-    for token in tokenize(query):
-        counts[token] = counts.get(token, 0) + 1
-    return tuple(counts.items())
+    """:func:`_term_counts` of a query, as a tuple (cached: queries repeat, documents do not)."""
+    return tuple(_term_counts(query).items())
 
 
 class _Postings:
@@ -129,12 +134,8 @@ class BM25Index:
         if doc_id in self._slot_of:
             raise ValueError(f"document {doc_id!r} is already indexed")
         last_query, last_terms = self._last_query
-        if text == last_query:  # a manager step ranks the fact, then often ADDs it
-            counts = dict(last_terms)
-        else:
-            counts = {}
-            for token in tokenize(text):
-                counts[token] = counts.get(token, 0) + 1
+        # a manager step ranks the fact, then often ADDs it
+        counts = dict(last_terms) if text == last_query else _term_counts(text)
         self._insert(doc_id, counts, self._next_order if order is None else order)
 
     def _insert(self, doc_id: str, counts: dict[str, int], order: int) -> None:

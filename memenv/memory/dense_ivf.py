@@ -244,12 +244,13 @@ class IVFDenseIndex(DenseIndex):
                 held += size
         all_scores = np.concatenate(scores)
         all_rows = np.concatenate(rows)
-        cut = max(self.rerank, k)
-        if self._axes is not None and len(all_rows) > cut:
-            # the best approximate candidates (a set: the exact scores rank them; argpartition
-            # is deterministic for the same scores), in row order for the gather below
-            all_rows = np.sort(all_rows[np.argpartition(all_scores, len(all_scores) - cut)[-cut:]])
-        if self._axes is not None:
+        if self._axes is not None:  # rescore the best approximate candidates exactly
+            cut = max(self.rerank, k)
+            if len(all_rows) > cut:
+                # a set (the exact scores rank them; argpartition is deterministic for the same
+                # scores), in row order for the gather below
+                best = np.argpartition(all_scores, len(all_scores) - cut)[-cut:]
+                all_rows = np.sort(all_rows[best])
             all_scores = self._matrix[all_rows] @ vector
         best = select_top(all_scores, self._order[all_rows], min(k, len(all_rows)))
         return [(self._ids[int(all_rows[i])], float(all_scores[i])) for i in best.tolist()]
