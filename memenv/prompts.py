@@ -61,21 +61,23 @@ ANSWER_FORMAT_DIRECT = "Reply with one line: '**Answer:**' and the answer in at 
 def memories_json(memories: Sequence[MemoryEntry]) -> str:
     """Memories as a compact JSON list with local ids "0", "1", ... (``observation["memories"]``).
 
-    Byte-identical to ``json.dumps([{"id": "0", "text": ...}, ...], ensure_ascii=False)``,
-    assembled directly (it is rendered on every manager step).
+    Byte-identical to ``json.dumps([{"id": "0", "text": ...}, ...], ensure_ascii=False)``.
     """
-    body = ", ".join(
-        f'{{"id": "{i}", "text": {encode_basestring(m.text)}}}' for i, m in enumerate(memories)
-    )
+    return _compact_json([encode_basestring(m.text) for m in memories])
+
+
+def _compact_json(encoded: Sequence[str]) -> str:
+    """:func:`memories_json` from the texts already JSON-encoded."""
+    body = ", ".join(f'{{"id": "{i}", "text": {text}}}' for i, text in enumerate(encoded))
     return f"[{body}]"
 
 
-def _indented_json(items: Sequence[Mapping[str, str]]) -> str:
+def _indented_json(encoded_ids: Sequence[str], encoded_texts: Sequence[str]) -> str:
     """Byte-identical to ``json.dumps(items, ensure_ascii=False, indent=1)`` for a list of
-    ``{"id": str, "text": str}`` items, assembled directly (rendered on every manager step)."""
+    ``{"id": str, "text": str}`` items, from their JSON-encoded ids and texts."""
     body = ",\n".join(
-        f' {{\n  "id": {encode_basestring(m["id"])},\n  "text": {encode_basestring(m["text"])}\n }}'
-        for m in items
+        f' {{\n  "id": {i},\n  "text": {text}\n }}'
+        for i, text in zip(encoded_ids, encoded_texts, strict=True)
     )
     return f"[\n{body}\n]"
 
@@ -105,19 +107,30 @@ def manager_case(
 ) -> str:
     """The manager's decision: stored memories (JSON ``[{"id", "text"}]``) and new fact(s);
     ``capacity`` = (memories stored, most the bank holds) when the bank is bounded."""
-    facts = [facts] if isinstance(facts, str) else list(facts)
     items = memory_items(memories)
-    shown = _indented_json(items) if items else "[] (no memories yet)"
+    shown = _indented_json(
+        [encode_basestring(m["id"]) for m in items], [encode_basestring(m["text"]) for m in items]
+    )
+    return _case_text(speaker, date, facts, shown if items else "", capacity)
+
+
+def _case_text(
+    speaker: str,
+    date: str,
+    facts: str | Sequence[str],
+    shown: str,
+    capacity: tuple[int, int] | None,
+) -> str:
+    """:func:`manager_case` with the memories already rendered (``""``: none)."""
+    listed = f"- {facts}" if isinstance(facts, str) else "\n".join(f"- {f}" for f in facts)
     usage = ""
     if capacity is not None:
         usage = f"Memory bank: {capacity[0]} of at most {capacity[1]} memories used.\n"
     return (
-        f"Person: {speaker}\n"
-        f"{usage}"
-        f"Stored memories (the most related):\n{shown}\n\n"
-        f"New facts (from the session of {date or 'unknown date'}):\n"
-        + "\n".join(f"- {f}" for f in facts)
-        + '\n\nReply with the JSON object {"memory": [...]} only.'
+        f"Person: {speaker}\n{usage}"
+        f"Stored memories (the most related):\n{shown or '[] (no memories yet)'}\n\n"
+        f"New facts (from the session of {date or 'unknown date'}):\n{listed}\n\n"
+        'Reply with the JSON object {"memory": [...]} only.'
     )
 
 
@@ -130,6 +143,25 @@ def manager_prompt(
 ) -> str:
     """Rules and case of a manager decision as one text."""
     return f"{MANAGER_SYSTEM}\n\n{manager_case(speaker, date, fact, memories, capacity)}"
+
+
+def manager_observation_texts(
+    speaker: str,
+    date: str,
+    fact: str,
+    memories: Sequence[MemoryEntry],
+    capacity: tuple[int, int] | None = None,
+) -> tuple[str, str]:
+    """``(memories_json(memories), manager_prompt(...))`` of one manager step, each memory's
+    text JSON-encoded once for both (the environment renders these on every step)."""
+    compact, indented = [], []
+    for i, memory in enumerate(memories):
+        text = encode_basestring(memory.text)
+        compact.append(f'{{"id": "{i}", "text": {text}}}')
+        indented.append(f' {{\n  "id": "{i}",\n  "text": {text}\n }}')
+    shown = "[\n" + ",\n".join(indented) + "\n]" if indented else ""
+    case = _case_text(speaker, date, fact, shown, capacity)
+    return "[" + ", ".join(compact) + "]", f"{MANAGER_SYSTEM}\n\n{case}"
 
 
 def memory_lines(memories: Sequence[MemoryEntry], first_id: int = 0) -> str:

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import memenv  # noqa: F401  (registers the ids)
-from memenv.prompts import _indented_json
+from memenv.memory import MemoryEntry
+from memenv.prompts import manager_observation_texts, manager_prompt, memory_items
 from memenv_app.bench.envs import ScriptedPolicy
 from tests import features_reference as ref
 
@@ -60,12 +61,27 @@ def test_answer_features_match_reference_and_cache_is_safe() -> None:
     assert seen > 0
 
 
+TRICKY_TEXTS = ['quotes " and \\ backslash, tab\t, newline\n, é, 漢字, \x01', "", "plain"]
+
+
 def test_manager_prompt_json_is_json_dumps() -> None:
-    items = [
-        {"id": "0", "text": 'quotes " and \\ backslash, tab\t, newline\n, é, 漢字, \x01'},
-        {"id": "1", "text": ""},
-    ]
-    assert _indented_json(items) == json.dumps(items, ensure_ascii=False, indent=1)
+    items = [{"id": str(i), "text": t} for i, t in enumerate(TRICKY_TEXTS)]
+    compact = json.dumps(items, ensure_ascii=False)
+    assert memory_items(compact) == items
+    assert json.dumps(items, ensure_ascii=False, indent=1) in manager_prompt("A", "d", "f", items)
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+@pytest.mark.parametrize("capacity", [None, (3, 8)])
+def test_manager_observation_texts_equal_the_plain_renderings(
+    count: int, capacity: tuple[int, int] | None
+) -> None:
+    entries = [MemoryEntry(f"m{i}", t, "A", "", (), 0, 0) for i, t in enumerate(TRICKY_TEXTS)]
+    shown = entries[:count]
+    items = [{"id": str(i), "text": m.text} for i, m in enumerate(shown)]
+    compact, prompt = manager_observation_texts("A", "1 May 2023", "a fact", shown, capacity)
+    assert compact == json.dumps(items, ensure_ascii=False)
+    assert prompt == manager_prompt("A", "1 May 2023", "a fact", items, capacity=capacity)
 
 
 def test_text_manager_observation_unchanged_by_featurized_view() -> None:

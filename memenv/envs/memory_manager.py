@@ -24,7 +24,7 @@ from memenv.memory import BankSnapshot, MemoryBank, MemoryEntry, OpResult
 from memenv.memory.bank import BANK_FULL
 from memenv.metrics import check_metric, check_reward
 from memenv.parsing import ParsedOp, parse_manager_action
-from memenv.prompts import manager_prompt, memories_json
+from memenv.prompts import manager_observation_texts
 from memenv.spaces import TextActionDict, UnicodeText
 
 REWARDS = ("recall", "answer", "outcome", "none")
@@ -423,7 +423,7 @@ class MemoryManagerEnv(MemoryEnvBase):
         bank = self._bank_for(fact)
         ops, error = parse_manager_action(action)
         results, rejected = self._apply(ops, bank, fact)
-        invalid = "; ".join(message for message in (error, *rejected) if message)
+        invalid = "; ".join([m for m in (error, *rejected) if m]) if rejected else error
         self._last_ops = results
 
         linked = self._episode.linked[self.fact_index]
@@ -442,15 +442,17 @@ class MemoryManagerEnv(MemoryEnvBase):
             reward -= self.invalid_penalty
         obs = self._observation()  # before info: info names the memories this observation shows
         info = self._info()
-        info.update(
-            {
-                "invalid_action": invalid,
-                "bank_full": any(r.op == "ADD" and r.reason.startswith(BANK_FULL) for r in results),
-                "applied_ops": [r.op for r in results if r.ok],
-                "op_results": results,
-                "linked_questions": len(linked),
-            }
-        )
+        applied, bank_full = [], False
+        for result in results:
+            if result.ok:
+                applied.append(result.op)
+            elif result.op == "ADD" and result.reason.startswith(BANK_FULL):
+                bank_full = True
+        info["invalid_action"] = invalid
+        info["bank_full"] = bank_full
+        info["applied_ops"] = applied
+        info["op_results"] = results
+        info["linked_questions"] = len(linked)
         if outcome is not None:
             info["outcome_score"] = outcome
             info["question_scores"] = self._episode.scorer.question_scores(self.banks)
@@ -670,8 +672,14 @@ class MemoryManagerEnv(MemoryEnvBase):
         self.shown_scores = [score for _, score in ranked]
         if not self.render_text:
             return dict.fromkeys(self.observation_space.spaces, "")
-        listed = memories_json(self.shown)
         usage = f"{len(bank)}/{self.capacity}" if self.capacity else str(len(bank))
+        listed, prompt = manager_observation_texts(
+            fact.speaker,
+            fact.date_str,
+            fact.text,
+            self.shown,
+            capacity=(len(bank), self.capacity) if self.capacity else None,
+        )
         return {
             "fact": fact.text[:MAX_TEXT],
             "speaker": fact.speaker[:200],
@@ -679,13 +687,7 @@ class MemoryManagerEnv(MemoryEnvBase):
             "source_ids": ", ".join(fact.source_ids)[:MAX_TEXT],
             "memories": listed[:MAX_PROMPT],
             "bank": usage,
-            "prompt": manager_prompt(
-                fact.speaker,
-                fact.date_str,
-                fact.text,
-                [{"id": str(i), "text": m.text} for i, m in enumerate(self.shown)],
-                capacity=(len(bank), self.capacity) if self.capacity else None,
-            )[:MAX_PROMPT],
+            "prompt": prompt[:MAX_PROMPT],
         }
 
     def _info(self) -> dict[str, Any]:

@@ -285,6 +285,8 @@ def _check_encodable(field: str, text: str) -> str | None:
 
 def _as_ids(provenance: Any) -> tuple[str, ...] | None:
     """Provenance as a tuple of dia_ids (one string counts as one id); ``None`` if unusable."""
+    if type(provenance) is tuple and all(type(i) is str for i in provenance):
+        return provenance  # the environments' case, without the ABC check below
     if isinstance(provenance, str):
         return (provenance,)
     if not isinstance(provenance, Iterable) or isinstance(provenance, bytes | dict):

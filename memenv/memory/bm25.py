@@ -30,67 +30,50 @@ def _query_terms(query: str) -> tuple[tuple[str, int], ...]:
     return tuple(_term_counts(query).items())
 
 
-class _Postings:
-    """One term's postings: parallel lists of doc slots and term frequencies.
-
-    Plain lists, because most indexes are small (a speaker's bank) and are scored in Python.
-    The vectorised path of large indexes asks :meth:`arrays` for numpy copies; once made they
-    are kept up to date on every change (growing by doubling), so a frequent term's postings
-    are not copied again per query.
+class _Mirror:
+    """A numpy copy of one term's postings (slots ``intp``, term frequencies ``float64``) for
+    the vectorised path of large indexes. Once made it is kept up to date on every change
+    (growing by doubling, swap-remove), so a frequent term's postings are not copied per query.
     """
 
-    __slots__ = ("slots", "tfs", "where", "slot_array", "tf_array")
+    __slots__ = ("slots", "tfs", "where", "n")
 
-    def __init__(self) -> None:
-        self.slots: list[int] = []
-        self.tfs: list[float] = []
-        self.where: dict[int, int] = {}  # slot -> position in the lists
-        self.slot_array: np.ndarray | None = None  # numpy mirrors, made on first use
-        self.tf_array: np.ndarray | None = None
+    def __init__(self, postings: dict[int, float]) -> None:
+        n = len(postings)
+        self.slots = np.empty(max(4, n), dtype=np.intp)
+        self.tfs = np.empty(max(4, n), dtype=np.float64)
+        self.slots[:n] = list(postings)
+        self.tfs[:n] = list(postings.values())
+        self.where = {slot: i for i, slot in enumerate(postings)}  # slot -> position
+        self.n = n
 
-    def append(self, slot: int, tf: int, mirror: bool = False) -> None:
-        """Add a posting; ``mirror`` makes the numpy mirrors now if they do not exist yet."""
-        self.where[slot] = len(self.slots)
-        self.slots.append(slot)
-        self.tfs.append(float(tf))
-        if self.slot_array is not None:
-            self.mirror_last()
-        elif mirror:
-            self.arrays()
-
-    def mirror_last(self) -> None:
-        """Copy the last posting into the numpy mirrors (after an append)."""
-        assert self.slot_array is not None and self.tf_array is not None
-        last = len(self.slots) - 1
-        if last == len(self.slot_array):
-            self.slot_array = np.concatenate([self.slot_array, np.empty_like(self.slot_array)])
-            self.tf_array = np.concatenate([self.tf_array, np.empty_like(self.tf_array)])
-        self.slot_array[last] = self.slots[last]
-        self.tf_array[last] = self.tfs[last]
+    def append(self, slot: int, tf: float) -> None:
+        if self.n == len(self.slots):
+            self.slots = np.concatenate([self.slots, np.empty_like(self.slots)])
+            self.tfs = np.concatenate([self.tfs, np.empty_like(self.tfs)])
+        self.slots[self.n] = slot
+        self.tfs[self.n] = tf
+        self.where[slot] = self.n
+        self.n += 1
 
     def remove(self, slot: int) -> None:
         """Swap-remove: the last posting takes the removed one's place."""
         i = self.where.pop(slot)
-        moved, tf = self.slots.pop(), self.tfs.pop()
-        if moved != slot:
+        self.n -= 1
+        last = self.n
+        if i != last:
+            moved = int(self.slots[last])
             self.slots[i] = moved
-            self.tfs[i] = tf
+            self.tfs[i] = self.tfs[last]
             self.where[moved] = i
-            if self.slot_array is not None:
-                assert self.tf_array is not None
-                self.slot_array[i] = moved
-                self.tf_array[i] = tf
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """The slots (``intp``) and term frequencies (``float64``) as numpy arrays (views of the
-        kept mirrors: read them before the next change)."""
-        n = len(self.slots)
-        if self.slot_array is None or self.tf_array is None:
-            self.slot_array = np.empty(max(4, n), dtype=np.intp)
-            self.tf_array = np.empty(max(4, n), dtype=np.float64)
-            self.slot_array[:n] = self.slots
-            self.tf_array[:n] = self.tfs
-        return self.slot_array[:n], self.tf_array[:n]
+        """Views of the live part (read them before the next change)."""
+        return self.slots[: self.n], self.tfs[: self.n]
+
+
+_Part = tuple[str, dict[int, float], float, int]
+"""A query term's share of a query: (term, its postings, IDF, count in the query)."""
 
 
 class BM25Index:
@@ -112,7 +95,10 @@ class BM25Index:
         self._clear()
 
     def _clear(self) -> None:
-        self._postings: dict[str, _Postings] = {}
+        # term -> {slot: term frequency}: plain dicts, because most indexes are small (a
+        # speaker's bank) and are scored in Python; large ones query through numpy mirrors
+        self._postings: dict[str, dict[int, float]] = {}
+        self._mirrors: dict[str, _Mirror] = {}
         self._df_groups: dict[int, int] = {}  # document frequency -> number of terms with it
         self._slot_of: dict[str, int] = {}
         self._ids: list[str | None] = []  # slot -> doc id
@@ -140,15 +126,27 @@ class BM25Index:
 
     def _insert(self, doc_id: str, counts: dict[str, int], order: int) -> None:
         slot = self._free.pop() if self._free else self._grow()
-        postings_of = self._postings
+        postings_of, mirrors = self._postings, self._mirrors
         mirror = len(self._ids) > SMALL_SLOTS  # large indexes query through the arrays
-        for term, tf in counts.items():
+        groups = self._df_groups
+        for term, tf in counts.items():  # df groups and postings updated inline: the hot loop
             postings = postings_of.get(term)
             if postings is None:
-                postings = postings_of[term] = _Postings()
-            df = len(postings.slots)
-            self._regroup(df, df + 1)
-            postings.append(slot, tf, mirror)
+                postings = postings_of[term] = {slot: float(tf)}
+                groups[1] = groups.get(1, 0) + 1
+            else:
+                df = len(postings)
+                left = groups[df] - 1
+                if left:
+                    groups[df] = left
+                else:
+                    del groups[df]
+                groups[df + 1] = groups.get(df + 1, 0) + 1
+                postings[slot] = float(tf)
+            if term in mirrors:
+                mirrors[term].append(slot, float(tf))
+            elif mirror:
+                mirrors[term] = _Mirror(postings)
         length = sum(counts.values())
         self._slot_of[doc_id] = slot
         self._ids[slot] = doc_id
@@ -170,14 +168,23 @@ class BM25Index:
         counts = self._terms[slot]
         assert counts is not None
         postings_of = self._postings
+        groups, mirrors = self._df_groups, self._mirrors
         for term in counts:
             postings = postings_of[term]
-            df = len(postings.slots)
-            self._regroup(df, df - 1)
+            df = len(postings)
+            left = groups[df] - 1
+            if left:
+                groups[df] = left
+            else:
+                del groups[df]
             if df > 1:
-                postings.remove(slot)
+                groups[df - 1] = groups.get(df - 1, 0) + 1
+                del postings[slot]
+                if term in mirrors:
+                    mirrors[term].remove(slot)
             else:
                 del postings_of[term]
+                mirrors.pop(term, None)
         self._total_len -= int(self._doc_len[slot])
         self._ids[slot] = None
         self._terms[slot] = None
@@ -186,18 +193,6 @@ class BM25Index:
         self._free.append(slot)
         self._avg_idf = None
         self._idf_by_df = {}
-
-    def _regroup(self, old_df: int, new_df: int) -> None:
-        """Move one term from document frequency ``old_df`` to ``new_df`` (0: no group)."""
-        groups = self._df_groups
-        if old_df:
-            left = groups[old_df] - 1
-            if left:
-                groups[old_df] = left
-            else:
-                del groups[old_df]
-        if new_df:
-            groups[new_df] = groups.get(new_df, 0) + 1
 
     def _grow(self) -> int:
         slot = len(self._ids)
@@ -223,7 +218,7 @@ class BM25Index:
         postings = self._postings.get(term)
         if postings is None:
             return 0.0
-        return self._idf_of(len(postings.slots), len(self._slot_of))
+        return self._idf_of(len(postings), len(self._slot_of))
 
     def _idf_of(self, df: int, n_docs: int) -> float:
         """The IDF of a term in ``df`` of ``n_docs`` documents (with the ``epsilon`` floor)."""
@@ -239,7 +234,7 @@ class BM25Index:
             total = math.fsum(
                 count * (log(n_docs - df + 0.5) - log(df + 0.5)) for df, count in groups.items()
             )
-            self._avg_idf = total / sum(groups.values())
+            self._avg_idf = total / len(self._postings)  # every term is in one group
         return self._avg_idf
 
     def top_k(self, query: str, k: int) -> list[tuple[str, float]]:
@@ -248,11 +243,8 @@ class BM25Index:
         if k <= 0 or n_docs == 0:
             return []
         k = min(k, n_docs)
-        parts = self._query_postings(query)
-        if (
-            len(self._ids) <= SMALL_SLOTS
-            and sum(len(p.slots) for p, _, _ in parts) <= SMALL_POSTINGS
-        ):
+        parts, postings_count = self._query_postings(query)
+        if len(self._ids) <= SMALL_SLOTS and postings_count <= SMALL_POSTINGS:
             return self._top_k_small(parts, k)
         cand, scores = self._match_parts(parts)
         positive = scores > 0
@@ -285,9 +277,11 @@ class BM25Index:
         best = select_top(scores, self._order[slots], k)
         return slots[best], scores[best]
 
-    def _query_postings(self, query: str) -> list[tuple[_Postings, float, int]]:
-        """``(postings, idf, query term count)`` of the query's indexed terms, in query order."""
+    def _query_postings(self, query: str) -> tuple[list[_Part], int]:
+        """``(term, postings, idf, query term count)`` of the query's indexed terms, in query order,
+        and the number of postings they hold."""
         parts = []
+        count = 0
         postings_of = self._postings
         n_docs = len(self._slot_of)
         idf_of = self._idf_of
@@ -298,15 +292,16 @@ class BM25Index:
             postings = postings_of.get(term)
             if postings is None:
                 continue
-            df = len(postings.slots)
+            df = len(postings)
             idf = idf_by_df.get(df)
             if idf is None:
                 idf = idf_by_df[df] = idf_of(df, n_docs)
             if idf != 0:
-                parts.append((postings, idf, qtf))
-        return parts
+                parts.append((term, postings, idf, qtf))
+                count += df
+        return parts, count
 
-    def _top_k_small(self, parts: list[tuple[_Postings, float, int]], k: int) -> list:
+    def _top_k_small(self, parts: list[_Part], k: int) -> list:
         """:meth:`top_k` in plain Python for a few postings in a small index: the same
         expression per posting and the same summation order as the vectorised path, so the
         scores and the ranking are identical (numpy's per-call cost dominates at this size)."""
@@ -315,33 +310,38 @@ class BM25Index:
         k1_plus_1, one_minus_b = k1 + 1, 1 - b  # the same floats the vectorised path computes
         lens, orders = self._len_list, self._order_list
         sums: dict[int, float] = {}
-        for postings, idf, qtf in parts:
-            for slot, tf in zip(postings.slots, postings.tfs, strict=True):
-                weight = idf * (tf * k1_plus_1 / (tf + k1 * (one_minus_b + b * lens[slot] / avgdl)))
-                if qtf > 1:
-                    weight = weight * qtf
-                sums[slot] = sums.get(slot, 0.0) + weight
-        positive = sorted((-v, orders[s], s) for s, v in sums.items() if v > 0)[:k]
+        get = sums.get
+        for _, postings, idf, qtf in parts:
+            if qtf == 1:
+                for slot, tf in postings.items():
+                    sums[slot] = get(slot, 0.0) + idf * (
+                        tf * k1_plus_1 / (tf + k1 * (one_minus_b + b * lens[slot] / avgdl))
+                    )
+            else:
+                for slot, tf in postings.items():
+                    norm = tf + k1 * (one_minus_b + b * lens[slot] / avgdl)
+                    sums[slot] = get(slot, 0.0) + idf * (tf * k1_plus_1 / norm) * qtf
+        positive = sorted([(-v, orders[s], s) for s, v in sums.items() if v > 0])
         ids = self._ids
+        if len(positive) >= k:
+            return [(ids[s], -v) for v, _, s in positive[:k]]
+        # then documents scoring exactly 0 (by order key), then negative ones (best first):
+        # one pass over the index, sorted on (negative?, -score, order)
+        rest = []
+        for s in self._slot_of.values():
+            v = get(s, 0.0)
+            if v <= 0:
+                rest.append((v != 0, -v, orders[s], s))
+        rest.sort()
         out = [(ids[s], -v) for v, _, s in positive]
-        need = k - len(out)
-        if need > 0:  # documents scoring exactly 0, by order key, then negative ones
-            scored = {s for s, v in sums.items() if v != 0}
-            zero = sorted((orders[s], s) for s in self._slot_of.values() if s not in scored)[:need]
-            out.extend((ids[s], 0.0) for _, s in zero)
-            need -= len(zero)
-        if need > 0:
-            negative = sorted((-v, orders[s], s) for s, v in sums.items() if v < 0)[:need]
-            out.extend((ids[s], -v) for v, _, s in negative)
+        out.extend((ids[s], -v if negative else 0.0) for negative, v, _, s in rest[: k - len(out)])
         return out
 
     def _match(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """Slots with a nonzero score for ``query`` and their scores."""
-        return self._match_parts(self._query_postings(query))
+        return self._match_parts(self._query_postings(query)[0])
 
-    def _match_parts(
-        self, parts: list[tuple[_Postings, float, int]]
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _match_parts(self, parts: list[_Part]) -> tuple[np.ndarray, np.ndarray]:
         """Slots with a nonzero score and their scores, from :meth:`_query_postings`.
 
         The postings of all query terms are scored in one vectorised pass (elementwise, so each
@@ -353,8 +353,12 @@ class BM25Index:
         idfs: list[float] = []
         qtfs: list[int] = []
         lengths: list[int] = []
-        for postings, idf, qtf in parts:
-            slots, tfs = postings.arrays()
+        mirrors = self._mirrors
+        for term, postings, idf, qtf in parts:
+            mirror = mirrors.get(term)
+            if mirror is None:
+                mirror = mirrors[term] = _Mirror(postings)
+            slots, tfs = mirror.arrays()
             slot_parts.append(slots)
             tf_parts.append(tfs)
             idfs.append(idf)
