@@ -92,3 +92,18 @@ def test_text_manager_observation_unchanged_by_featurized_view() -> None:
     feat = gym.make("MemoryManagerFeatures-Synth-v0")
     feat.reset(seed=0)
     assert feat.unwrapped.render_text is False
+
+
+def test_normalise_scores_equals_the_numpy_formula() -> None:
+    from memenv.wrappers.features import normalise_scores
+
+    rng = np.random.default_rng(0)
+    cases = [[], [0.0], [0.0, -1.0], [-2.0, -1.0], [3.0, 3.0]]
+    cases += [list(rng.uniform(-1, 5, size=rng.integers(1, 9))) for _ in range(200)]
+    for scores in cases:
+        expected = np.zeros(5, np.float32)
+        if scores:
+            values = np.maximum(np.asarray(scores[:5], dtype=np.float64), 0.0)
+            top = float(values.max())
+            expected[: len(values)] = values / top if top > 0 else 1.0
+        assert normalise_scores(scores, 5).tobytes() == expected.tobytes(), scores

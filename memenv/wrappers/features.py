@@ -106,10 +106,12 @@ def normalise_scores(scores: list[float], slots: int) -> np.ndarray:
     """Retrieval scores divided by the best one, zero-padded to ``slots`` (all in ``[0, 1]``)."""
     out = np.zeros(slots, dtype=np.float32)
     if scores:
-        values = np.maximum(np.asarray(scores[:slots], dtype=np.float64), 0.0)
-        top = float(values.max())
+        # plain Python for these few values (numpy's per-call cost dominated); float64
+        # division, then float32 on assignment, as the vectorised form computed
+        values = [s if s >= 0.0 else 0.0 for s in scores[:slots]]
+        top = max(values)
         if top > 0:
-            out[: len(values)] = values / top
+            out[: len(values)] = [v / top for v in values]
         else:
             out[: len(values)] = 1.0
     return out
