@@ -128,20 +128,14 @@ class BM25Index:
         slot = self._free.pop() if self._free else self._grow()
         postings_of, mirrors = self._postings, self._mirrors
         mirror = len(self._ids) > SMALL_SLOTS  # large indexes query through the arrays
-        groups = self._df_groups
-        for term, tf in counts.items():  # df groups and postings updated inline: the hot loop
+        regroup = self._regroup
+        for term, tf in counts.items():
             postings = postings_of.get(term)
             if postings is None:
                 postings = postings_of[term] = {slot: float(tf)}
-                groups[1] = groups.get(1, 0) + 1
+                regroup(0, 1)
             else:
-                df = len(postings)
-                left = groups[df] - 1
-                if left:
-                    groups[df] = left
-                else:
-                    del groups[df]
-                groups[df + 1] = groups.get(df + 1, 0) + 1
+                regroup(len(postings), len(postings) + 1)
                 postings[slot] = float(tf)
             if term in mirrors:
                 mirrors[term].append(slot, float(tf))
@@ -168,17 +162,12 @@ class BM25Index:
         counts = self._terms[slot]
         assert counts is not None
         postings_of = self._postings
-        groups, mirrors = self._df_groups, self._mirrors
+        mirrors, regroup = self._mirrors, self._regroup
         for term in counts:
             postings = postings_of[term]
             df = len(postings)
-            left = groups[df] - 1
-            if left:
-                groups[df] = left
-            else:
-                del groups[df]
+            regroup(df, df - 1)
             if df > 1:
-                groups[df - 1] = groups.get(df - 1, 0) + 1
                 del postings[slot]
                 if term in mirrors:
                     mirrors[term].remove(slot)
@@ -193,6 +182,18 @@ class BM25Index:
         self._free.append(slot)
         self._avg_idf = None
         self._idf_by_df = {}
+
+    def _regroup(self, old_df: int, new_df: int) -> None:
+        """Move one term from document frequency ``old_df`` to ``new_df`` (0: no group)."""
+        groups = self._df_groups
+        if old_df:
+            left = groups[old_df] - 1
+            if left:
+                groups[old_df] = left
+            else:
+                del groups[old_df]
+        if new_df:
+            groups[new_df] = groups.get(new_df, 0) + 1
 
     def _grow(self) -> int:
         slot = len(self._ids)
