@@ -6,8 +6,9 @@ slot), and the indices are positions in that list, i.e. the environment's memory
 
 memenv ships the model-free ones, which the environments use as frozen readers for rewards:
 ``extractive`` (typed span extraction; newer memories win ties), ``extractive-no-recency`` (the
-same reader without any preference for newer memories, so stale memories mislead it) and
-``top-memory``. Others register themselves with
+same reader without any preference for newer memories, so stale memories mislead it),
+``top-memory``, and the memory-blind ``constant-yes`` and ``constant-no`` (one fixed answer to
+every question: the floor a policy must clear to show it reads memories). Others register themselves with
 :func:`register_answerer` (the ``llm`` answerer comes from the ``baselines`` plugin and is loaded
 on first need).
 """
@@ -15,8 +16,10 @@ on first need).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, Protocol
 
+from memenv.answerers.constant import ConstantAnswerer
 from memenv.answerers.extractive import NOT_MENTIONED, ExtractiveAnswerer, TopMemoryAnswerer
 from memenv.memory import MemoryEntry
 from memenv.plugins import load_plugins
@@ -36,6 +39,8 @@ ANSWERERS: dict[str, Callable[..., Any]] = {
     "extractive": ExtractiveAnswerer,
     "extractive-no-recency": _no_recency,
     "top-memory": TopMemoryAnswerer,
+    "constant-yes": partial(ConstantAnswerer, "Yes"),
+    "constant-no": partial(ConstantAnswerer, "No"),
 }
 """Answerer name -> factory (keyword options, e.g. ``backend=`` for ``llm``). An answerer with
 ``answer_batch(items)`` is called in batches by ``memenv eval``."""
@@ -67,6 +72,7 @@ __all__ = [
     "ANSWERERS",
     "NOT_MENTIONED",
     "Answerer",
+    "ConstantAnswerer",
     "ExtractiveAnswerer",
     "TopMemoryAnswerer",
     "answerer_names",
