@@ -8,9 +8,9 @@ memenv ships the model-free ones, which the environments use as frozen readers f
 ``extractive`` (typed span extraction; newer memories win ties), ``extractive-no-recency`` (the
 same reader without any preference for newer memories, so stale memories mislead it),
 ``top-memory``, and the memory-blind ``constant-yes`` and ``constant-no`` (one fixed answer to
-every question: the floor a policy must clear to show it reads memories). Others register themselves with
-:func:`register_answerer` (the ``llm`` answerer comes from the ``baselines`` plugin and is loaded
-on first need).
+every question: the floor a policy must clear to show it reads memories). Others register
+themselves with :func:`register_answerer` (the ``llm`` answerer comes from the ``baselines``
+plugin and is loaded on first need).
 """
 
 from __future__ import annotations
