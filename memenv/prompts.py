@@ -63,23 +63,23 @@ def memories_json(memories: Sequence[MemoryEntry]) -> str:
 
     Byte-identical to ``json.dumps([{"id": "0", "text": ...}, ...], ensure_ascii=False)``.
     """
-    return _compact_json([encode_basestring(m.text) for m in memories])
+    return _json_lists(_local_ids(len(memories)), [encode_basestring(m.text) for m in memories])[0]
 
 
-def _compact_json(encoded: Sequence[str]) -> str:
-    """:func:`memories_json` from the texts already JSON-encoded."""
-    body = ", ".join(f'{{"id": "{i}", "text": {text}}}' for i, text in enumerate(encoded))
-    return f"[{body}]"
+def _local_ids(n: int) -> list[str]:
+    """The local ids "0" .. "n-1", JSON-encoded."""
+    return [f'"{i}"' for i in range(n)]
 
 
-def _indented_json(encoded_ids: Sequence[str], encoded_texts: Sequence[str]) -> str:
-    """Byte-identical to ``json.dumps(items, ensure_ascii=False, indent=1)`` for a list of
-    ``{"id": str, "text": str}`` items, from their JSON-encoded ids and texts."""
-    body = ",\n".join(
-        f' {{\n  "id": {i},\n  "text": {text}\n }}'
-        for i, text in zip(encoded_ids, encoded_texts, strict=True)
-    )
-    return f"[\n{body}\n]"
+def _json_lists(encoded_ids: Sequence[str], encoded_texts: Sequence[str]) -> tuple[str, str]:
+    """A list of ``{"id": str, "text": str}`` items from their JSON-encoded ids and texts, as
+    ``json.dumps(items, ensure_ascii=False)`` and as ``json.dumps(..., indent=1)`` would write
+    it (byte-identical; both are rendered on every manager step, so in one loop)."""
+    compact, indented = [], []
+    for i, text in zip(encoded_ids, encoded_texts, strict=True):
+        compact.append(f'{{"id": {i}, "text": {text}}}')
+        indented.append(f' {{\n  "id": {i},\n  "text": {text}\n }}')
+    return "[" + ", ".join(compact) + "]", "[\n" + ",\n".join(indented) + "\n]"
 
 
 def memory_items(memories: str | Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
@@ -108,10 +108,9 @@ def manager_case(
     """The manager's decision: stored memories (JSON ``[{"id", "text"}]``) and new fact(s);
     ``capacity`` = (memories stored, most the bank holds) when the bank is bounded."""
     items = memory_items(memories)
-    shown = _indented_json(
-        [encode_basestring(m["id"]) for m in items], [encode_basestring(m["text"]) for m in items]
-    )
-    return _case_text(speaker, date, facts, shown if items else "", capacity)
+    ids = [encode_basestring(m["id"]) for m in items]
+    shown = _json_lists(ids, [encode_basestring(m["text"]) for m in items])[1] if items else ""
+    return _case_text(speaker, date, facts, shown, capacity)
 
 
 def _case_text(
@@ -154,14 +153,11 @@ def manager_observation_texts(
 ) -> tuple[str, str]:
     """``(memories_json(memories), manager_prompt(...))`` of one manager step, each memory's
     text JSON-encoded once for both (the environment renders these on every step)."""
-    compact, indented = [], []
-    for i, memory in enumerate(memories):
-        text = encode_basestring(memory.text)
-        compact.append(f'{{"id": "{i}", "text": {text}}}')
-        indented.append(f' {{\n  "id": "{i}",\n  "text": {text}\n }}')
-    shown = "[\n" + ",\n".join(indented) + "\n]" if indented else ""
-    case = _case_text(speaker, date, fact, shown, capacity)
-    return "[" + ", ".join(compact) + "]", f"{MANAGER_SYSTEM}\n\n{case}"
+    compact, shown = _json_lists(
+        _local_ids(len(memories)), [encode_basestring(m.text) for m in memories]
+    )
+    case = _case_text(speaker, date, fact, shown if memories else "", capacity)
+    return compact, f"{MANAGER_SYSTEM}\n\n{case}"
 
 
 def memory_lines(memories: Sequence[MemoryEntry], first_id: int = 0) -> str:
