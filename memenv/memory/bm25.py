@@ -129,16 +129,15 @@ class BM25Index:
         postings_of, mirrors = self._postings, self._mirrors
         mirror = len(self._ids) > SMALL_SLOTS  # large indexes query through the arrays
         regroup = self._regroup
-        for term, tf in counts.items():
+        for term, count in counts.items():
+            tf = float(count)
             postings = postings_of.get(term)
             if postings is None:
-                postings = postings_of[term] = {slot: float(tf)}
-                regroup(0, 1)
-            else:
-                regroup(len(postings), len(postings) + 1)
-                postings[slot] = float(tf)
+                postings = postings_of[term] = {}
+            regroup(len(postings), len(postings) + 1)
+            postings[slot] = tf
             if term in mirrors:
-                mirrors[term].append(slot, float(tf))
+                mirrors[term].append(slot, tf)
             elif mirror:
                 mirrors[term] = _Mirror(postings)
         length = sum(counts.values())
