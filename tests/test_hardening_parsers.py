@@ -179,3 +179,12 @@ def test_env_step_under_a_tenth_of_a_second_on_1mb_actions(env_id, fixture_dir):
         env.reset(seed=0)
         seconds = cpu_seconds(lambda a=action: env.step(a))
         assert seconds < STEP_BUDGET_S, f"{env_id}: step took {seconds:.3f} s on {action[:20]!r}"
+
+
+def test_scan_evidence_reads_digit_runs_of_any_length() -> None:
+    """Turn numbers normalise like ``int`` (leading zeros dropped, other scripts' digits read)
+    with no limit on their length (``int`` refuses more than 4,300 digits)."""
+    long_run = "1" * 5000
+    scan = scan_evidence([f"D1:{long_run}", "D01:007", "D\u0661:\u0662"], set())
+    assert scan.unknown == (f"D1:{long_run}", "D1:7", "D1:2")
+    assert scan.repaired == 2

@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -124,6 +125,14 @@ class EvidenceScan:
     """Ids that needed a repair ("D:11:26" -> "D11:26", "D3:07" -> "D3:7")."""
 
 
+def _canonical_number(digits: str) -> str:
+    """A run of decimal digits as ``str(int(digits))`` writes it, without ``int``'s limit of
+    4,300 digits (a longer run in a file must not raise)."""
+    if not digits.isascii():  # ``\d`` also matches other scripts' decimal digits
+        digits = "".join(str(unicodedata.decimal(c)) for c in digits)
+    return digits.lstrip("0") or "0"
+
+
 def scan_evidence(raw: Iterable[Any], valid_ids: Collection[str]) -> EvidenceScan:
     """Parse evidence strings, keeping a count of every problem."""
     ids: list[str] = []
@@ -138,7 +147,10 @@ def scan_evidence(raw: Iterable[Any], valid_ids: Collection[str]) -> EvidenceSca
         if len(matches) > 1:
             multi_id += 1
         for m in matches:
-            dia_id = f"D{int(m[1])}:{int(m[2])}"
+            session, turn = m[1], m[2]
+            dia_id = f"D{session}:{turn}"
+            if session[0] == "0" or turn[0] == "0" or not dia_id.isascii():
+                dia_id = f"D{_canonical_number(session)}:{_canonical_number(turn)}"
             if dia_id != m[0]:
                 repaired += 1
             if dia_id not in valid_ids:
@@ -161,7 +173,9 @@ def parse_evidence(raw: list, valid_ids: Collection[str]) -> tuple[tuple[str, ..
 
 def _turn_key(dia_id: str) -> tuple[int, int] | None:
     m = _ID.fullmatch(dia_id)
-    return (int(m[1]), int(m[2])) if m else None
+    if m is None or len(m[1]) + len(m[2]) > 4000:  # no real turn; int() refuses 4,300 digits
+        return None
+    return int(m[1]), int(m[2])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -500,7 +514,7 @@ class _Parser:
         ids: list[str] = []
         for fragment in fragments:
             for m in _ID.finditer(fragment):
-                dia_id = f"D{int(m[1])}:{int(m[2])}"
+                dia_id = f"D{_canonical_number(m[1])}:{_canonical_number(m[2])}"
                 if dia_id not in ids:
                     ids.append(dia_id)
         return text, tuple(ids)
