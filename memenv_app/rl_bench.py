@@ -193,6 +193,7 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
         invalid_penalty=args.invalid_penalty,
         temperature=args.temperature,
         epochs=args.epochs,
+        value_epochs=args.value_epochs,
         minibatch_size=args.minibatch_size,
         lr=args.lr,
         eval_every=args.eval_every,
@@ -408,7 +409,9 @@ def results_markdown(result: dict[str, Any], command: str = "") -> str:
             if rl["branches"]
             else ""
         )
-        + f"; lr {rl['lr']}, {rl['epochs']} epoch(s), minibatch {rl['minibatch_size']}, "
+        + f"; lr {rl['lr']}, {rl['epochs']} epoch(s)"
+        + (f" + {rl['value_epochs']} critic-only" if rl.get("value_epochs") else "")
+        + f", minibatch {rl['minibatch_size']}, "
         f"shaping {rl['shaping']}, temperature {rl['temperature']}."
         + (
             " Test policy of each cell: the best point of its validation curve "
@@ -536,6 +539,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature")
     p.add_argument("--epochs", type=int, default=1, help="passes over each batch")
+    p.add_argument(
+        "--value-epochs",
+        type=int,
+        default=0,
+        help="extra critic-only passes over each batch (PPO; no model pass, cheap)",
+    )
     p.add_argument("--minibatch-size", type=int, default=64, help="steps per update")
     p.add_argument("--lr", type=float, default=1e-4, help="policy learning rate")
     p.add_argument("--clip", type=float, default=0.2, help="ratio clip")

@@ -140,6 +140,23 @@ def test_resume_equals_an_uninterrupted_run(tiny_policy, tmp_path):
         train(_tiny_config("grpo", 2), tiny_policy, tmp_path / "cut")
 
 
+def test_value_epochs_fit_the_critic_alone(tiny_policy, tmp_path):
+    """Critic-only passes move the critic, not the policy, and lower its fit loss."""
+    plain = train(_tiny_config("ppo", 1), tiny_policy, tmp_path / "plain")
+    fitted = train(_tiny_config("ppo", 1, value_epochs=30), tiny_policy, tmp_path / "fitted")
+    a = Tier1Policy.load(tmp_path / "plain" / "final").model.state_dict()
+    b = Tier1Policy.load(tmp_path / "fitted" / "final").model.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)  # the policy's update is the same
+    (before,), (after,) = plain["logs"], fitted["logs"]
+    assert "critic_fit_loss" not in before
+    assert after["critic_fit_loss"] < before["value_loss"]
+    grpo = train(_tiny_config("grpo", 1, value_epochs=3), tiny_policy, tmp_path / "grpo")
+    assert "critic_fit_loss" not in grpo["logs"][0]  # no critic: nothing to fit
+    assert "value_epochs" not in _tiny_config("ppo", 1).resume_key()  # old runs still resume
+    with pytest.raises(ValueError, match="value_epochs"):
+        _tiny_config("ppo", 1, value_epochs=-1)
+
+
 def test_sft_initial_policy_is_cached_and_deterministic(tiny_tier1, tmp_path, monkeypatch):
     monkeypatch.setenv("MEMENV_CACHE_DIR", str(tmp_path / "cache"))
     config = SFTConfig(conversations=1, steps=2, batch_size=4, noise=0.3)

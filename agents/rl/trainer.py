@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from agents.rl.algorithms import AlgoConfig, flatten, make_algorithm
+from agents.rl.algorithms import AlgoConfig, Algorithm, StepBatch, flatten, make_algorithm
 from agents.rl.checkpoint import find_checkpoint, load_checkpoint, save_checkpoint
 from agents.rl.collector import EnvPool, Episode, collect
 from agents.rl.policy import Tier1Policy
@@ -55,6 +55,14 @@ class RLConfig:
     )
     temperature: float = field(default=1.0, metadata={"help": "Sampling temperature."})
     epochs: int = field(default=1, metadata={"help": "Passes over each batch."})
+    value_epochs: int = field(
+        default=0,
+        metadata={
+            "help": "Extra passes of the critic alone over each batch, after the policy's, on "
+            "the hidden states recorded at sampling time (algorithms with a critic: PPO). "
+            "Cheap: no model pass."
+        },
+    )
     minibatch_size: int = field(default=64, metadata={"help": "Steps per gradient update."})
     lr: float = field(default=1e-4, metadata={"help": "Policy learning rate (AdamW)."})
     critic_lr: float = field(default=1e-3, metadata={"help": "Learning rate of extra modules."})
@@ -84,8 +92,8 @@ class RLConfig:
         for name in ("iterations", "groups", "group_size", "epochs", "minibatch_size"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.branches < 0 or self.eval_every < 0:
-            raise ValueError("branches and eval_every must be >= 0")
+        if self.branches < 0 or self.eval_every < 0 or self.value_epochs < 0:
+            raise ValueError("branches, eval_every and value_epochs must be >= 0")
         if self.invalid_penalty is not None and self.invalid_penalty < 0:
             raise ValueError(f"invalid_penalty must be >= 0, got {self.invalid_penalty}")
         if self.lr <= 0 or self.temperature <= 0:
@@ -95,8 +103,9 @@ class RLConfig:
         """Everything that must match for a checkpoint to be resumed (not ``iterations``)."""
         payload = asdict(self)
         payload.pop("iterations")
-        if not payload["keep_best"]:  # runs from before the option resume unchanged
-            payload.pop("keep_best")
+        for name in ("keep_best", "value_epochs"):  # runs from before these options resume
+            if not payload[name]:
+                payload.pop(name)
         return payload
 
 
@@ -142,6 +151,35 @@ def episode_stats(episodes: Sequence[Episode]) -> dict[str, float]:
         "completion_tokens": float(np.mean([len(s.completion_ids) for s in steps])),
         **{f"share_{k.lower()}": v / n for k, v in ops.items()},
     }
+
+
+def fit_critic(
+    algo: Algorithm,
+    batch: StepBatch,
+    optimizer: torch.optim.Optimizer,
+    config: RLConfig,
+    gen: torch.Generator,
+) -> dict[str, float]:
+    """``config.value_epochs`` passes of the critic alone over the batch (recorded hidden states
+    and return targets); the policy's parameters get no gradient. Logs the last pass's loss."""
+    if not config.value_epochs:
+        return {}
+    params = [p for m in algo.modules() for p in m.parameters()]
+    last: list[float] = []
+    for _ in range(config.value_epochs):
+        order = torch.randperm(len(batch), generator=gen)
+        last = []
+        for start in range(0, len(batch), config.minibatch_size):
+            rows = order[start : start + config.minibatch_size]
+            loss = algo.critic_loss(batch.hidden[rows], batch.returns[rows])
+            if loss is None:  # the algorithm has no critic
+                return {}
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
+            optimizer.step()
+            last.append(float(loss.detach()))
+    return {"critic_fit_loss": float(np.mean(last))}
 
 
 def _write_json(path: Path, payload: Any) -> None:
@@ -253,6 +291,7 @@ def train(
                 norm = torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
                 optimizer.step()
                 losses.append({**stats, "loss": float(loss.detach()), "grad_norm": float(norm)})
+        critic_fit = fit_critic(algo, batch, optimizer, config, gen)
         policy.model.eval()
         steps = [s for e in episodes for s in e.steps]
         record["samples"]["episodes"] += len(episodes)
@@ -262,6 +301,7 @@ def train(
             "iteration": it + 1,
             **episode_stats(episodes),
             **{k: float(np.mean([x[k] for x in losses])) for k in losses[0]},
+            **critic_fit,
             "seconds": round(time.perf_counter() - t0, 2),
         }
         record["logs"].append(entry)

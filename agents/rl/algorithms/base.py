@@ -226,6 +226,11 @@ class Algorithm:
         """The minibatch loss from the policy's fresh pass ``out`` and logged statistics."""
         raise NotImplementedError
 
+    def critic_loss(self, hidden: torch.Tensor, returns: torch.Tensor) -> torch.Tensor | None:
+        """The critic's regression loss on hidden states and return targets (None: no critic).
+        The trainer's ``value_epochs`` fit it alone on each batch's recorded hidden states."""
+        return None
+
     def kl_term(self, out: ForwardOut, batch: StepBatch) -> tuple[torch.Tensor, float]:
         """``kl_coef`` times the mean per-token KL to the reference (0 when off)."""
         if not self.config.kl_coef or batch.ref_logprobs is None:

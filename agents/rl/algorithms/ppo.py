@@ -65,12 +65,15 @@ class PPO(Algorithm):
         mean, std = flat.mean(), flat.std() + 1e-6
         return [(a - mean) / std for a in advs], rets
 
+    def critic_loss(self, hidden: torch.Tensor, returns: torch.Tensor) -> torch.Tensor:
+        return 0.5 * ((self.values(hidden) - returns) ** 2).mean()
+
     def loss(self, out: ForwardOut, batch: StepBatch) -> tuple[torch.Tensor, dict[str, float]]:
         tokens, ratio = clipped_token_loss(
             out.logprobs, batch.old_logprobs, batch.advantages, self.config.clip
         )
         policy = seq_mean_token_mean(tokens, out.mask)
-        value_loss = 0.5 * ((self.values(out.hidden) - batch.returns) ** 2).mean()
+        value_loss = self.critic_loss(out.hidden, batch.returns)
         kl_loss, kl = self.kl_term(out, batch)
         total = policy + self.config.vf_coef * value_loss + kl_loss
         return total, {
