@@ -145,3 +145,33 @@ def test_cells_run_side_by_side_give_the_same_numbers(tiny_tier1, tmp_path):
     same = json.loads((one / "results.json").read_text())["algorithms"]
     assert json.loads((two / "results.json").read_text())["algorithms"].keys() == same.keys()
     assert main(_args(tiny_tier1, tmp_path / "bad", "--jobs", "0")) == 2
+
+
+def test_the_reference_table_script_runs_every_task(tiny_tier1, tmp_path):
+    """experiments/rl/reference_table.sh at a tiny budget: one cell per task, each task timed."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    memenv = Path(sys.executable).parent / "memenv"
+    if not memenv.is_file():
+        pytest.skip("the memenv command is not installed next to this Python")
+    root = Path(__file__).resolve().parents[1]
+    tiny = (
+        "--iterations 1 --groups 1 --group-size 2 --test-episodes 2 --sft-steps 2 "
+        "--sft-conversations 4"
+    )
+    env = {
+        **os.environ, "OUT": str(tmp_path / "table"), "MEMENV": str(memenv),
+        "MODEL": str(tiny_tier1), "ALGOS": "grpo", "SEEDS": "0", "JOBS": "1", "EXTRA": tiny,
+    }  # fmt: skip
+    done = subprocess.run(
+        ["bash", str(root / "experiments/rl/reference_table.sh")],
+        env=env, cwd=root, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    for task in ("manager-medium", "manager-hard", "answer"):
+        assert f"{task}: " in done.stdout
+        result = json.loads((tmp_path / "table" / task / "results.json").read_text())
+        assert set(result["algorithms"]) == {"grpo"}
+    assert "all three tasks: " in done.stdout
