@@ -466,8 +466,9 @@ def results_markdown(result: dict[str, Any], command: str = "") -> str:
 
 
 def plot_curves(result: dict[str, Any], out: Path) -> list[Path]:
-    """curves.png (validation score against training episodes) and returns.png (training
-    return per iteration): one line per algorithm, a band from the lowest to the highest seed."""
+    """curves.png (validation score against training episodes; only with a validation curve)
+    and returns.png (training return per iteration): one line per algorithm, a band from the
+    lowest to the highest seed."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -475,6 +476,10 @@ def plot_curves(result: dict[str, Any], out: Path) -> list[Path]:
 
     paths = []
     for name, ylabel in (("curves", "validation score (%)"), ("returns", "training return")):
+        if name == "curves" and not any(
+            row["curves"] and row["curves"][0] for row in result["algorithms"].values()
+        ):
+            continue  # no validation curve (--eval-every 0): no empty plot
         fig, ax = plt.subplots(figsize=(6, 4))
         for algo, row in sorted(result["algorithms"].items()):
             if name == "curves":

@@ -174,4 +174,6 @@ def test_the_reference_table_script_runs_every_task(tiny_tier1, tmp_path):
         assert f"{task}: " in done.stdout
         result = json.loads((tmp_path / "table" / task / "results.json").read_text())
         assert set(result["algorithms"]) == {"grpo"}
+        assert (tmp_path / "table" / task / "returns.png").is_file()
+        assert not (tmp_path / "table" / task / "curves.png").exists()  # no validation curve
     assert "all three tasks: " in done.stdout
