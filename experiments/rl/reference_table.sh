@@ -2,7 +2,8 @@
 # The tier-1 reference table of issue 15 in one command: the five algorithms x 5 seeds on the
 # three tier-1 tasks, each from an SFT on an imperfect teacher, at small budgets, with the
 # scripted references on the same held-out episodes. Writes OUT/<task>/ (results.json,
-# results.md, curves) and prints each task's wall-clock time. Resumes after a kill (rerun it).
+# results.md, returns.png) and prints each task's wall-clock time. Resumes after a kill (rerun
+# it). MEMENV=.venv/bin/memenv when memenv is not on PATH.
 # The settings are those of experiments/results/rl (manager-medium-weak-start/,
 # manager-hard-oracle-start-4-all/, answer-sft200-12-all/); see its README for the figures.
 set -euo pipefail
