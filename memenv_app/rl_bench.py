@@ -465,6 +465,11 @@ def results_markdown(result: dict[str, Any], command: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
+def _has_curve(row: dict[str, Any]) -> bool:
+    """Whether an algorithm's row holds validation-curve points."""
+    return bool(row["curves"] and row["curves"][0])
+
+
 def plot_curves(result: dict[str, Any], out: Path) -> list[Path]:
     """curves.png (validation score against training episodes; only with a validation curve)
     and returns.png (training return per iteration): one line per algorithm, a band from the
@@ -476,14 +481,12 @@ def plot_curves(result: dict[str, Any], out: Path) -> list[Path]:
 
     paths = []
     for name, ylabel in (("curves", "validation score (%)"), ("returns", "training return")):
-        if name == "curves" and not any(
-            row["curves"] and row["curves"][0] for row in result["algorithms"].values()
-        ):
+        if name == "curves" and not any(map(_has_curve, result["algorithms"].values())):
             continue  # no validation curve (--eval-every 0): no empty plot
         fig, ax = plt.subplots(figsize=(6, 4))
         for algo, row in sorted(result["algorithms"].items()):
             if name == "curves":
-                if not row["curves"] or not row["curves"][0]:
+                if not _has_curve(row):
                     continue
                 n = min(len(c) for c in row["curves"])
                 x = [p["episodes"] for p in row["curves"][0][:n]]

@@ -133,6 +133,15 @@ def _canonical_number(digits: str) -> str:
     return digits.lstrip("0") or "0"
 
 
+def _dia_id(session: str, turn: str) -> str:
+    """The canonical dia_id of a matched session and turn number ("D01:007" -> "D1:7"); the
+    common already-canonical ASCII case without conversion."""
+    dia_id = f"D{session}:{turn}"
+    if session[0] == "0" or turn[0] == "0" or not dia_id.isascii():
+        dia_id = f"D{_canonical_number(session)}:{_canonical_number(turn)}"
+    return dia_id
+
+
 def scan_evidence(raw: Iterable[Any], valid_ids: Collection[str]) -> EvidenceScan:
     """Parse evidence strings, keeping a count of every problem."""
     ids: list[str] = []
@@ -147,10 +156,7 @@ def scan_evidence(raw: Iterable[Any], valid_ids: Collection[str]) -> EvidenceSca
         if len(matches) > 1:
             multi_id += 1
         for m in matches:
-            session, turn = m[1], m[2]
-            dia_id = f"D{session}:{turn}"
-            if session[0] == "0" or turn[0] == "0" or not dia_id.isascii():
-                dia_id = f"D{_canonical_number(session)}:{_canonical_number(turn)}"
+            dia_id = _dia_id(m[1], m[2])
             if dia_id != m[0]:
                 repaired += 1
             if dia_id not in valid_ids:
@@ -514,7 +520,7 @@ class _Parser:
         ids: list[str] = []
         for fragment in fragments:
             for m in _ID.finditer(fragment):
-                dia_id = f"D{_canonical_number(m[1])}:{_canonical_number(m[2])}"
+                dia_id = _dia_id(m[1], m[2])
                 if dia_id not in ids:
                     ids.append(dia_id)
         return text, tuple(ids)
