@@ -4,7 +4,8 @@ Manager ids: every scripted memory system (random, noop, add-all, update-top, me
 memoryos, and ideal-ops / oracle where the data has ideal operations) plays each episode of the
 split; an episode's score is its ``outcome_score`` (the graded ids' episode reward, shown in
 percent) or, for ids without one, its return (shown as it is). Answer ids: the model-free
-answerers answer each question (the reward, in percent). The table gives the mean and a 95%
+answerers (the memory-blind constant-yes and constant-no included: the floor) answer each
+question (the reward, in percent). The table gives the mean and a 95%
 percentile-bootstrap interval over episodes (over questions when there are fewer than 5).
 """
 
@@ -35,7 +36,7 @@ MANAGER_POLICIES = (
     "ideal-ops",
     "oracle",
 )
-ANSWERERS = ("extractive", "extractive-no-recency", "top-memory")
+ANSWERERS = ("extractive", "extractive-no-recency", "top-memory", "constant-yes", "constant-no")
 BOOTSTRAP_SAMPLES = 10_000
 MIN_EPISODES_FOR_CI = 5
 """Below this many episodes the interval resamples the questions of the episodes instead."""

@@ -195,7 +195,13 @@ def test_reference_on_an_answer_id():
         episodes=5,
         env_kwargs={"synth_kwargs": {"n": 1, "n_sessions": 3}},
     )
-    assert set(result["policies"]) == {"extractive", "extractive-no-recency", "top-memory"}
+    assert set(result["policies"]) == {
+        "extractive",
+        "extractive-no-recency",
+        "top-memory",
+        "constant-yes",
+        "constant-no",
+    }
     assert all(0 <= r["mean"] <= 100 for r in result["policies"].values())
 
 
