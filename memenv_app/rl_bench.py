@@ -573,7 +573,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--test-episodes",
         type=int,
         default=None,
-        help="test episodes (default: manager all 48; answer all questions)",
+        help="test episodes (default or 0: all; manager 48 conversations, answer 1,451 questions)",
     )
     p.add_argument("--sft-teacher", default=None, help="teacher (default mem0 / extractive)")
     p.add_argument("--sft-steps", type=int, default=100, help="SFT steps of the initial policy")
