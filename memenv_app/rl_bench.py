@@ -169,6 +169,8 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
     seeds = parse_seeds(args.seeds)
     if not isinstance(args.jobs, int) or args.jobs < 1:
         raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
+    if args.test_episodes is not None and args.test_episodes < 0:
+        raise ValueError(f"--test-episodes must be >= 0 (0: all), got {args.test_episodes}")
     if args.select == "best-val" and args.eval_every < 1:
         raise ValueError("--select best-val needs a validation curve: --eval-every >= 1")
     out = Path(args.out)

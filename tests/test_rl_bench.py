@@ -126,6 +126,9 @@ def test_best_validation_selection(tiny_tier1, tmp_path, capsys):
     bad[bad.index("--eval-every") + 1] = "0"
     assert main(bad) == 2
     assert "--select best-val needs" in capsys.readouterr().err
+    assert main(_args(tiny_tier1, tmp_path / "neg", "--test-episodes", "-1")) == 2
+    assert "--test-episodes must be >= 0" in capsys.readouterr().err
+    assert not (tmp_path / "neg" / "init_policy").exists()  # refused before any work
 
 
 def test_cells_run_side_by_side_give_the_same_numbers(tiny_tier1, tmp_path):
