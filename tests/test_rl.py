@@ -155,6 +155,8 @@ def test_value_epochs_fit_the_critic_alone(tiny_policy, tmp_path):
     assert "value_epochs" not in _tiny_config("ppo", 1).resume_key()  # old runs still resume
     with pytest.raises(ValueError, match="value_epochs"):
         _tiny_config("ppo", 1, value_epochs=-1)
+    with pytest.raises(ValueError, match="eval_episodes must be >= 1, got 0"):
+        _tiny_config("ppo", 1, eval_episodes=0)  # an empty validation curve would read nan
 
 
 def test_sft_initial_policy_is_cached_and_deterministic(tiny_tier1, tmp_path, monkeypatch):

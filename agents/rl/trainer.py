@@ -89,7 +89,14 @@ class RLConfig:
 
     def __post_init__(self) -> None:
         get_task(self.task)
-        for name in ("iterations", "groups", "group_size", "epochs", "minibatch_size"):
+        for name in (
+            "iterations",
+            "groups",
+            "group_size",
+            "epochs",
+            "minibatch_size",
+            "eval_episodes",
+        ):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.branches < 0 or self.eval_every < 0 or self.value_epochs < 0:
