@@ -19,8 +19,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,24 +139,11 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-@contextmanager
-def quiet_transformers() -> Iterator[None]:
-    """transformers' per-file load/save bars off (they would bury the demo's output), restored
-    afterwards."""
-    from transformers.utils import logging as hf_logging
-
-    was_on = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if was_on:
-            hf_logging.enable_progress_bar()
-
-
 def run_rl(settings: DemoSettings) -> list[str]:
     """Part 2: initial policy, GRPO, before/after on the held-out conversations."""
-    with quiet_transformers():
+    from agents.rl.policy import quiet_file_bars
+
+    with quiet_file_bars():
         return _run_rl(settings)
 
 

@@ -137,13 +137,10 @@ def bench_lock(out: Path) -> Iterator[None]:
 def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     """Run (or resume) the bench of ``args``; ``--only-finished`` summarises without training
     (and without taking the folder's lock)."""
-    from memenv_app.demo import quiet_transformers  # one line per cell, not per file loaded
-
-    with quiet_transformers():
-        if args.only_finished:
-            return _run_bench(args)
-        with bench_lock(Path(args.out)):
-            return _run_bench(args)
+    if args.only_finished:
+        return _run_bench(args)
+    with bench_lock(Path(args.out)):
+        return _run_bench(args)
 
 
 def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -296,7 +293,6 @@ def train_cell(job: tuple[Any, str, str, list[int], str]) -> dict[str, Any]:
     from agents.rl.policy import Tier1Policy
     from agents.rl.tasks import get_task
     from agents.rl.trainer import evaluate, train
-    from memenv_app.demo import quiet_transformers
 
     config, init, folder_name, keys, split_name = job
     folder = Path(folder_name)
@@ -315,12 +311,11 @@ def train_cell(job: tuple[Any, str, str, list[int], str]) -> dict[str, Any]:
                 f"{entry['malformed']:.2f} ({entry['seconds']:.0f}s)"
             )
 
-    with quiet_transformers():  # also in a --jobs worker process
-        record = train(config, init, folder, log=log)
-        t0 = time.perf_counter()
-        selected = "best" if config.keep_best else "final"
-        test_pool = EnvPool(get_task(config.task), "test")
-        scores = evaluate(Tier1Policy.load(folder / selected), test_pool, keys)
+    record = train(config, init, folder, log=log)
+    t0 = time.perf_counter()
+    selected = "best" if config.keep_best else "final"
+    test_pool = EnvPool(get_task(config.task), "test")
+    scores = evaluate(Tier1Policy.load(folder / selected), test_pool, keys)
     cell = {
         "algo": algo,
         "seed": seed,

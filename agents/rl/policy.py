@@ -11,11 +11,29 @@ the rollouts.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
+
+
+@contextmanager
+def quiet_file_bars() -> Iterator[None]:
+    """transformers' per-file "Loading weights" / "Writing model shards" bars off (a tier-1
+    folder loads in milliseconds, and a bench loads and saves several per cell), then restored
+    (also used by ``make demo`` around its whole RL part)."""
+    from transformers.utils import logging as hf_logging
+
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
 
 
 @dataclass
@@ -62,8 +80,11 @@ class Tier1Policy:
 
         path = Path(folder)
         check_safe_folder(path)
-        tokenizer = PreTrainedTokenizerFast.from_pretrained(path)
-        model = LlamaForCausalLM.from_pretrained(path, dtype=torch.float32, use_safetensors=True)
+        with quiet_file_bars():
+            tokenizer = PreTrainedTokenizerFast.from_pretrained(path)
+            model = LlamaForCausalLM.from_pretrained(
+                path, dtype=torch.float32, use_safetensors=True
+            )
         model.eval()
         return cls(model, tokenizer)
 
@@ -75,8 +96,9 @@ class Tier1Policy:
         """Write the model and tokenizer as a plain HF folder (safetensors)."""
         path = Path(folder)
         path.mkdir(parents=True, exist_ok=True)
-        self.model.save_pretrained(path, safe_serialization=True)
-        self.tokenizer.save_pretrained(path)
+        with quiet_file_bars():
+            self.model.save_pretrained(path, safe_serialization=True)
+            self.tokenizer.save_pretrained(path)
         return path
 
     def encode(self, prompts: list[str]) -> list[list[int]]:
