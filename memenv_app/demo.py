@@ -152,7 +152,7 @@ def _run_rl(settings: DemoSettings) -> list[str]:
     from tqdm.auto import tqdm
 
     from agents.rl.collector import EnvPool
-    from agents.rl.policy import Tier1Policy
+    from agents.rl.policy import LMPolicy
     from agents.rl.sft import SFTConfig, build_sft
     from agents.rl.tasks import get_task
     from agents.rl.trainer import RLConfig, evaluate, train
@@ -177,7 +177,7 @@ def _run_rl(settings: DemoSettings) -> list[str]:
     test_pool = EnvPool(task, "test")
     keys = list(test_pool.keys[: settings.episodes])  # the conversations of part 1
     say(f"scoring the initial policy on {len(keys)} held-out conversations ...")
-    before = np.asarray(evaluate(Tier1Policy.load(init), test_pool, keys))
+    before = np.asarray(evaluate(LMPolicy.load(init), test_pool, keys))
 
     config = RLConfig(
         task=DEMO_TASK,
@@ -207,7 +207,7 @@ def _run_rl(settings: DemoSettings) -> list[str]:
 
         train(config, init, out, log=log)
     say(f"scoring the trained policy on the same {len(keys)} conversations ...")
-    after = np.asarray(evaluate(Tier1Policy.load(f"{out}/final"), test_pool, keys))
+    after = np.asarray(evaluate(LMPolicy.load(f"{out}/final"), test_pool, keys))
     diff = after - before
     lo, hi = paired_interval(diff, settings.seed)
     seconds = time.perf_counter() - start

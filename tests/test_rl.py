@@ -15,7 +15,7 @@ from agents.rl.algorithms import ALGORITHMS, AlgoConfig, make_algorithm  # noqa:
 from agents.rl.algorithms.base import rewards_to_go  # noqa: E402
 from agents.rl.algorithms.ppo import gae  # noqa: E402
 from agents.rl.collector import EnvPool, Episode, Step, collect  # noqa: E402
-from agents.rl.policy import Tier1Policy  # noqa: E402
+from agents.rl.policy import LMPolicy  # noqa: E402
 from agents.rl.sft import SFTConfig, build_sft  # noqa: E402
 from agents.rl.tasks import get_task  # noqa: E402
 from agents.rl.trainer import RLConfig, train  # noqa: E402
@@ -23,7 +23,7 @@ from agents.rl.trainer import RLConfig, train  # noqa: E402
 
 @pytest.fixture(scope="module")
 def manager_episodes(tiny_policy):
-    policy = Tier1Policy.load(tiny_policy)
+    policy = LMPolicy.load(tiny_policy)
     pool = EnvPool(get_task("manager-medium"), "train")
     gen = torch.Generator().manual_seed(0)
     rng = np.random.default_rng(0)
@@ -112,9 +112,9 @@ def _tiny_config(algo: str, iterations: int, **kw) -> RLConfig:
 
 @pytest.mark.parametrize("algo", sorted(ALGORITHMS))
 def test_every_algorithm_trains(tiny_policy, tmp_path, algo):
-    before = {k: v.clone() for k, v in Tier1Policy.load(tiny_policy).model.state_dict().items()}
+    before = {k: v.clone() for k, v in LMPolicy.load(tiny_policy).model.state_dict().items()}
     record = train(_tiny_config(algo, 1), tiny_policy, tmp_path)
-    after = Tier1Policy.load(tmp_path / "final").model.state_dict()
+    after = LMPolicy.load(tmp_path / "final").model.state_dict()
     assert any(not torch.equal(before[k], after[k]) for k in before)
     (entry,) = record["logs"]
     assert np.isfinite(entry["return"]) and np.isfinite(entry["loss"])
@@ -131,8 +131,8 @@ def test_resume_equals_an_uninterrupted_run(tiny_policy, tmp_path):
         return [{k: v for k, v in e.items() if k != "seconds"} for e in record["logs"]]
 
     assert strip(resumed) == strip(whole) and resumed["curve"] == whole["curve"]
-    a = Tier1Policy.load(tmp_path / "whole" / "final").model.state_dict()
-    b = Tier1Policy.load(tmp_path / "cut" / "final").model.state_dict()
+    a = LMPolicy.load(tmp_path / "whole" / "final").model.state_dict()
+    b = LMPolicy.load(tmp_path / "cut" / "final").model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
     state = json.loads((tmp_path / "cut" / "checkpoint" / "state.json").read_text())
     assert state["iteration"] == 2
@@ -144,8 +144,8 @@ def test_value_epochs_fit_the_critic_alone(tiny_policy, tmp_path):
     """Critic-only passes move the critic, not the policy, and lower its fit loss."""
     plain = train(_tiny_config("ppo", 1), tiny_policy, tmp_path / "plain")
     fitted = train(_tiny_config("ppo", 1, value_epochs=30), tiny_policy, tmp_path / "fitted")
-    a = Tier1Policy.load(tmp_path / "plain" / "final").model.state_dict()
-    b = Tier1Policy.load(tmp_path / "fitted" / "final").model.state_dict()
+    a = LMPolicy.load(tmp_path / "plain" / "final").model.state_dict()
+    b = LMPolicy.load(tmp_path / "fitted" / "final").model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)  # the policy's update is the same
     (before,), (after,) = plain["logs"], fitted["logs"]
     assert "critic_fit_loss" not in before
@@ -179,7 +179,7 @@ def test_cleanrl_grpo_file_runs(tiny_policy, monkeypatch, capsys):
 
     argv = ["grpo_cleanrl", "--init", str(tiny_policy), "--iterations", "1", "--groups", "1"]
     monkeypatch.setattr("sys.argv", [*argv, "--group-size", "2", "--eval-conversations", "1"])
-    before = Tier1Policy.load(tiny_policy).model.state_dict()["model.norm.weight"].clone()
+    before = LMPolicy.load(tiny_policy).model.state_dict()["model.norm.weight"].clone()
     trained = grpo_cleanrl.main()
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("iteration 0: val ") and lines[1].startswith("iteration 1: score")

@@ -181,3 +181,27 @@ def test_the_reference_table_script_runs_every_task(tiny_tier1, tmp_path):
         assert (tmp_path / "table" / task / "returns.png").is_file()
         assert not (tmp_path / "table" / task / "curves.png").exists()  # no validation curve
     assert "all three tasks: " in done.stdout
+
+
+def test_tier_2_takes_a_safetensors_folder_and_its_own_learning_rates(tiny_tier1, tmp_path, capsys):
+    """``--tier 2`` runs the same bench on another Llama-architecture folder (SmolLM2 by
+    default; here the tiny build stands in for it) with tier 2's smaller default rates."""
+    from memenv_app.rl_bench import TIER_DEFAULTS
+
+    out = tmp_path / "tier2"
+    args = _args(tiny_tier1, out, "--tier", "2", "--sft-batch-size", "4")
+    args[args.index("--algo") + 1] = "grpo"
+    del args[args.index("--sft-lr") : args.index("--sft-lr") + 2]
+    assert main(args) == 0
+    settings = json.loads((out / "settings.json").read_text())
+    assert settings["tier"] == 2
+    assert settings["rl"]["lr"] == TIER_DEFAULTS[2]["lr"] < TIER_DEFAULTS[1]["lr"]
+    assert settings["sft"]["lr"] == TIER_DEFAULTS[2]["sft_lr"]
+    assert settings["sft"]["batch_size"] == 4
+    assert "# rl-bench: tier 2" in (out / "results.md").read_text()
+    capsys.readouterr()
+    assert main(_args(tiny_tier1, tmp_path / "t3", "--tier", "3")) == 2
+    assert "--tier must be 1" in capsys.readouterr().err
+    assert main(_args(tmp_path / "nowhere", tmp_path / "t2", "--tier", "2")) == 2
+    assert "no model.safetensors and config.json" in capsys.readouterr().err
+    assert not (tmp_path / "t2" / "settings.json").exists()  # refused before any work

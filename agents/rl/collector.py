@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from agents.rl.policy import Tier1Policy
+from agents.rl.policy import LMPolicy
 from agents.rl.tasks import Task
 
 
@@ -79,7 +79,7 @@ class EnvPool:
 
 
 def _run(
-    policy: Tier1Policy,
+    policy: LMPolicy,
     pool: EnvPool,
     episodes: list[Episode],
     starts: list[tuple[dict[str, str], dict[str, Any]]],
@@ -133,7 +133,7 @@ def _run(
 
 
 def collect(
-    policy: Tier1Policy,
+    policy: LMPolicy,
     pool: EnvPool,
     keys: list[int],
     group_size: int,

@@ -1,5 +1,6 @@
-"""The tier-1 policy for RL: batched sampling with per-token log-probabilities, and the training
-forward pass that recomputes them.
+"""The policy of the RL runs: a Llama-architecture causal LM (a tier-1 build, or SmolLM2-135M for
+tier 2) with batched sampling that keeps per-token log-probabilities, and the training forward
+pass that recomputes them.
 
 Sampling left-pads the prompts (attention mask and position ids from the mask) and decodes with
 the KV cache; the training pass right-pads prompt + completion and reads the log-probabilities of
@@ -61,8 +62,9 @@ class ForwardOut:
     """[rows, hidden] final hidden state at the last prompt token (what a critic reads)."""
 
 
-class Tier1Policy:
-    """A causal LM and its tokenizer, wrapped for RL on the tier-1 prompt formats."""
+class LMPolicy:
+    """A causal LM and its tokenizer, wrapped for RL on the tier-1 prompt formats (the same
+    prompts for both tiers: tier 2's SFT teaches SmolLM2 the compact action format)."""
 
     def __init__(self, model: Any, tokenizer: Any, max_prompt_tokens: int = 448):
         self.model = model
@@ -72,8 +74,9 @@ class Tier1Policy:
         self.pad_id = int(tokenizer.pad_token_id)
 
     @classmethod
-    def load(cls, folder: str | os.PathLike[str]) -> Tier1Policy:
-        """Load a tier-1 build (or an SFT/RL export of one): safetensors and JSON only."""
+    def load(cls, folder: str | os.PathLike[str]) -> LMPolicy:
+        """Load a tier-1 build, the cached SmolLM2 conversion, or an SFT/RL export of either:
+        safetensors and JSON only."""
         from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
 
         from agents.tier1.build import check_safe_folder

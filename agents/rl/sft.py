@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from agents.folders import atomic_folder
-from agents.rl.policy import Tier1Policy
+from agents.rl.policy import LMPolicy
 from agents.rl.tasks import Task, get_task
 from agents.tier1.prompts import MANAGER_OPS, format_manager_action
 
@@ -165,7 +165,7 @@ def sft_cache_root() -> Path:
     return Path(root).expanduser() / "tier1-sft"
 
 
-def train_sft(policy: Tier1Policy, rows: list[tuple[str, str]], config: SFTConfig) -> list[float]:
+def train_sft(policy: LMPolicy, rows: list[tuple[str, str]], config: SFTConfig) -> list[float]:
     """Cross-entropy on the completion tokens; gives the loss of every step."""
     if not rows:
         raise ValueError("SFT needs at least one (prompt, completion) row")
@@ -223,7 +223,7 @@ def build_sft(
     torch.set_num_threads(num_threads)
     task = get_task(config.task)
     rows = manager_rows(task, config) if task.multi_step else answer_rows(task, config)
-    policy = Tier1Policy.load(base)
+    policy = LMPolicy.load(base)
     losses = train_sft(policy, rows, config)
     # the same key built concurrently by another process is as good as this one
     with atomic_folder(target, accept_existing=is_built) as tmp:

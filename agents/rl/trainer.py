@@ -22,7 +22,7 @@ import torch
 from agents.rl.algorithms import AlgoConfig, Algorithm, StepBatch, flatten, make_algorithm
 from agents.rl.checkpoint import find_checkpoint, load_checkpoint, save_checkpoint
 from agents.rl.collector import EnvPool, Episode, collect
-from agents.rl.policy import Tier1Policy
+from agents.rl.policy import LMPolicy
 from agents.rl.tasks import get_task
 
 FINAL = "final"
@@ -129,7 +129,7 @@ def spread(keys: Sequence[int], n: int) -> list[int]:
 
 
 def evaluate(
-    policy: Tier1Policy, pool: EnvPool, keys: Sequence[int], batch_episodes: int = 64
+    policy: LMPolicy, pool: EnvPool, keys: Sequence[int], batch_episodes: int = 64
 ) -> list[float]:
     """Greedy task score of each key's episode (in ``keys`` order)."""
     scores: list[float] = []
@@ -207,11 +207,11 @@ def train(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     task = get_task(config.task)
-    policy = Tier1Policy.load(init_model)
+    policy = LMPolicy.load(init_model)
     algo = make_algorithm(config.algo, config.algo_config, policy.hidden_size, config.seed)
     if algo.needs_groups and config.group_size < 2:
         raise ValueError(f"{config.algo} compares episodes of a group: group_size must be >= 2")
-    ref = Tier1Policy.load(init_model) if config.algo_config.kl_coef > 0 else None
+    ref = LMPolicy.load(init_model) if config.algo_config.kl_coef > 0 else None
     extra = algo.modules()
     optimizer = torch.optim.AdamW(
         [
