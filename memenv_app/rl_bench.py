@@ -103,11 +103,12 @@ def reference_scores(task: Any, keys: list[int], names: list[str]) -> dict[str, 
 
 # ---------------------------------------------------------------------- the policy tiers
 TIER_DEFAULTS: dict[int, dict[str, float]] = {
-    1: {"lr": 1e-4, "sft_lr": 5e-4},
-    2: {"lr": 1e-5, "sft_lr": 1e-4},
+    1: {"lr": 1e-4, "sft_lr": 5e-4, "micro_batch_size": 0},
+    2: {"lr": 1e-5, "sft_lr": 1e-4, "micro_batch_size": 8},
 }
-"""Learning rates by tier when --lr / --sft-lr are not given: tier 2 fine-tunes all of
-SmolLM2-135M's weights (35 times tier 1's), so it takes smaller steps."""
+"""Defaults by tier of --lr, --sft-lr and --micro-batch-size: tier 2 fine-tunes all of
+SmolLM2-135M's weights (35 times tier 1's), so it takes smaller steps, and runs its training
+pass 8 rows at a time (a 64-row minibatch needs about 13 GB of activations)."""
 
 
 def resolve_base(tier: int, model: str | None) -> Path:
@@ -188,6 +189,9 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
     base = resolve_base(args.tier, args.model)
     lr = args.lr if args.lr is not None else TIER_DEFAULTS[args.tier]["lr"]
     sft_lr = args.sft_lr if args.sft_lr is not None else TIER_DEFAULTS[args.tier]["sft_lr"]
+    micro = args.micro_batch_size
+    if micro is None:
+        micro = int(TIER_DEFAULTS[args.tier]["micro_batch_size"])
     task = get_task(args.task)
     algos = [a.strip() for a in args.algo.split(",") if a.strip()]
     unknown = [a for a in algos if a not in ALGORITHMS]
@@ -227,6 +231,7 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
         epochs=args.epochs,
         value_epochs=args.value_epochs,
         minibatch_size=args.minibatch_size,
+        micro_batch_size=micro,
         lr=lr,
         eval_every=args.eval_every,
         eval_episodes=args.eval_episodes,
@@ -596,6 +601,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="extra critic-only passes over each batch (PPO; no model pass, cheap)",
     )
     p.add_argument("--minibatch-size", type=int, default=64, help="steps per update")
+    p.add_argument(
+        "--micro-batch-size",
+        type=int,
+        default=None,
+        help="rows per training forward pass, to bound memory (default: tier 1 the whole "
+        "minibatch, tier 2 8; the same gradient up to rounding)",
+    )
     p.add_argument(
         "--lr", type=float, default=None, help="policy learning rate (default 1e-4; tier 2 1e-5)"
     )

@@ -18,7 +18,7 @@ from agents.rl.collector import EnvPool, Episode, Step, collect  # noqa: E402
 from agents.rl.policy import LMPolicy  # noqa: E402
 from agents.rl.sft import SFTConfig, build_sft  # noqa: E402
 from agents.rl.tasks import get_task  # noqa: E402
-from agents.rl.trainer import RLConfig, train  # noqa: E402
+from agents.rl.trainer import RLConfig, minibatch_backward, train  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +157,40 @@ def test_value_epochs_fit_the_critic_alone(tiny_policy, tmp_path):
         _tiny_config("ppo", 1, value_epochs=-1)
     with pytest.raises(ValueError, match="eval_episodes must be >= 1, got 0"):
         _tiny_config("ppo", 1, eval_episodes=0)  # an empty validation curve would read nan
+
+
+@pytest.mark.parametrize("algo", ["ppo", "grpo"])
+def test_micro_batches_give_the_minibatch_gradient(manager_episodes, algo):
+    """Micro-batching (for SmolLM2's memory) changes no gradient beyond float rounding: the
+    policy's (through log-probabilities), and PPO's critic's and trunk's (through the hidden
+    states the value loss reads)."""
+    from agents.rl.algorithms import flatten
+
+    policy, episodes = manager_episodes
+    algorithm = make_algorithm(algo, AlgoConfig(), policy.hidden_size, 0)
+    advantages, returns = algorithm.advantages(episodes)
+    mb = flatten(episodes, advantages, returns).select(torch.arange(40))
+
+    def gradients(micro: int):
+        modules = [policy.model, *algorithm.modules()]
+        for m in modules:
+            m.zero_grad(set_to_none=True)
+        loss, stats = minibatch_backward(
+            policy, algorithm, mb, _tiny_config(algo, 1, micro_batch_size=micro)
+        )
+        grads = [p.grad.clone() for m in modules for p in m.parameters() if p.grad is not None]
+        return float(loss.detach()), stats, grads
+
+    whole, chunked = gradients(0), gradients(7)
+    assert chunked[0] == pytest.approx(whole[0], rel=1e-5)
+    assert chunked[1] == pytest.approx(whole[1], rel=1e-4, abs=1e-6)
+    assert len(chunked[2]) == len(whole[2]) > 0
+    for a, b in zip(whole[2], chunked[2], strict=True):
+        assert torch.allclose(a, b, atol=1e-6, rtol=1e-4)
+    policy.model.zero_grad(set_to_none=True)
+    assert "micro_batch_size" not in _tiny_config(algo, 1).resume_key()  # old runs still resume
+    with pytest.raises(ValueError, match="micro_batch_size"):
+        _tiny_config(algo, 1, micro_batch_size=-1)
 
 
 def test_sft_initial_policy_is_cached_and_deterministic(tiny_tier1, tmp_path, monkeypatch):

@@ -197,7 +197,7 @@ def test_tier_2_takes_a_safetensors_folder_and_its_own_learning_rates(tiny_tier1
     assert settings["tier"] == 2
     assert settings["rl"]["lr"] == TIER_DEFAULTS[2]["lr"] < TIER_DEFAULTS[1]["lr"]
     assert settings["sft"]["lr"] == TIER_DEFAULTS[2]["sft_lr"]
-    assert settings["sft"]["batch_size"] == 4
+    assert settings["sft"]["batch_size"] == 4 and settings["rl"]["micro_batch_size"] == 8
     assert "# rl-bench: tier 2" in (out / "results.md").read_text()
     capsys.readouterr()
     assert main(_args(tiny_tier1, tmp_path / "t3", "--tier", "3")) == 2

@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from agents.rl.algorithms import AlgoConfig, Algorithm, StepBatch, flatten, make_algorithm
 from agents.rl.checkpoint import find_checkpoint, load_checkpoint, save_checkpoint
 from agents.rl.collector import EnvPool, Episode, collect
-from agents.rl.policy import LMPolicy
+from agents.rl.policy import ForwardOut, LMPolicy
 from agents.rl.tasks import get_task
 
 FINAL = "final"
@@ -64,6 +65,14 @@ class RLConfig:
         },
     )
     minibatch_size: int = field(default=64, metadata={"help": "Steps per gradient update."})
+    micro_batch_size: int = field(
+        default=0,
+        metadata={
+            "help": "Rows per training forward pass (0: the whole minibatch in one). Smaller "
+            "bounds activation memory (SmolLM2's 64-row minibatch needs about 13 GB) at the cost "
+            "of one extra gradient-free pass; the gradient is the same up to float rounding."
+        },
+    )
     lr: float = field(default=1e-4, metadata={"help": "Policy learning rate (AdamW)."})
     critic_lr: float = field(default=1e-3, metadata={"help": "Learning rate of extra modules."})
     max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm."})
@@ -99,8 +108,8 @@ class RLConfig:
         ):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.branches < 0 or self.eval_every < 0 or self.value_epochs < 0:
-            raise ValueError("branches, eval_every and value_epochs must be >= 0")
+        if min(self.branches, self.eval_every, self.value_epochs, self.micro_batch_size) < 0:
+            raise ValueError("branches, eval_every, value_epochs, micro_batch_size must be >= 0")
         if self.invalid_penalty is not None and self.invalid_penalty < 0:
             raise ValueError(f"invalid_penalty must be >= 0, got {self.invalid_penalty}")
         if self.lr <= 0 or self.temperature <= 0:
@@ -110,7 +119,8 @@ class RLConfig:
         """Everything that must match for a checkpoint to be resumed (not ``iterations``)."""
         payload = asdict(self)
         payload.pop("iterations")
-        for name in ("keep_best", "value_epochs"):  # runs from before these options resume
+        # runs from before these options resume
+        for name in ("keep_best", "value_epochs", "micro_batch_size"):
             if not payload[name]:
                 payload.pop(name)
         return payload
@@ -187,6 +197,58 @@ def fit_critic(
             optimizer.step()
             last.append(float(loss.detach()))
     return {"critic_fit_loss": float(np.mean(last))}
+
+
+def minibatch_backward(
+    policy: LMPolicy, algo: Algorithm, mb: StepBatch, config: RLConfig
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """The algorithm's loss on one minibatch, with its gradient accumulated into the policy
+    (and the algorithm's modules).
+
+    With ``micro_batch_size`` smaller than the minibatch, a gradient-free pass gives the whole
+    minibatch's log-probabilities and hidden states; the loss and its gradient with respect to
+    them are computed on the whole minibatch (so any normalisation is unchanged), then each
+    micro-batch is run again with gradients and back-propagated from its slice of those."""
+    rows, micro = len(mb.prompt_ids), config.micro_batch_size
+    if not micro or micro >= rows:
+        fresh = policy.forward(
+            mb.prompt_ids, mb.completion_ids, config.temperature, bf16=config.bf16
+        )
+        loss, stats = algo.loss(fresh, mb)
+        loss.backward()
+        return loss, stats
+    chunks = [slice(i, min(i + micro, rows)) for i in range(0, rows, micro)]
+
+    def run(chunk: slice) -> ForwardOut:
+        return policy.forward(
+            mb.prompt_ids[chunk], mb.completion_ids[chunk], config.temperature, bf16=config.bf16
+        )
+
+    with torch.no_grad():
+        parts = [run(chunk) for chunk in chunks]
+    width = mb.mask.shape[1]
+
+    def joined(name: str) -> torch.Tensor:
+        tensors = [getattr(p, name) for p in parts]
+        if name != "hidden":
+            tensors = [F.pad(t, (0, width - t.shape[1])) for t in tensors]
+        return torch.cat(tensors).requires_grad_(name != "mask")
+
+    whole = ForwardOut(joined("logprobs"), joined("mask"), joined("hidden"))
+    loss, stats = algo.loss(whole, mb)
+    loss.backward()
+    for chunk, part in zip(chunks, parts, strict=True):
+        fresh = run(chunk)
+        outputs, grads = [], []
+        if whole.logprobs.grad is not None:
+            outputs.append(fresh.logprobs)
+            grads.append(whole.logprobs.grad[chunk, : part.logprobs.shape[1]])
+        if whole.hidden.grad is not None:
+            outputs.append(fresh.hidden)
+            grads.append(whole.hidden.grad[chunk])
+        if outputs:
+            torch.autograd.backward(outputs, grads)
+    return loss, stats
 
 
 def _write_json(path: Path, payload: Any) -> None:
@@ -288,12 +350,8 @@ def train(
             order = torch.randperm(len(batch), generator=gen)
             for start in range(0, len(batch), config.minibatch_size):
                 mb = batch.select(order[start : start + config.minibatch_size])
-                fresh = policy.forward(
-                    mb.prompt_ids, mb.completion_ids, config.temperature, bf16=config.bf16
-                )
-                loss, stats = algo.loss(fresh, mb)
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                loss, stats = minibatch_backward(policy, algo, mb, config)
                 params = [p for m in modules for p in m.parameters()]
                 norm = torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
                 optimizer.step()
