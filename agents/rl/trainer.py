@@ -69,8 +69,8 @@ class RLConfig:
         default=0,
         metadata={
             "help": "Rows per training forward pass (0: the whole minibatch in one). Smaller "
-            "bounds activation memory (SmolLM2's 64-row minibatch needs about 13 GB) at the cost "
-            "of one extra gradient-free pass; the gradient is the same up to float rounding."
+            "bounds activation memory (SmolLM2 with 64 rows in one pass: 17 GB a process) at "
+            "the cost of one extra gradient-free pass; the same gradient up to float rounding."
         },
     )
     lr: float = field(default=1e-4, metadata={"help": "Policy learning rate (AdamW)."})
