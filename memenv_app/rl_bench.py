@@ -186,7 +186,10 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
     from agents.rl.tasks import get_task
     from agents.rl.trainer import RLConfig, evaluate, spread
 
-    base = resolve_base(args.tier, args.model)
+    if args.tier not in TIER_DEFAULTS:
+        raise ValueError(
+            f"--tier must be 1 (the tier-1 model) or 2 (SmolLM2-135M), got {args.tier}"
+        )
     lr = args.lr if args.lr is not None else TIER_DEFAULTS[args.tier]["lr"]
     sft_lr = args.sft_lr if args.sft_lr is not None else TIER_DEFAULTS[args.tier]["sft_lr"]
     micro = args.micro_batch_size
@@ -205,6 +208,7 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
     if args.select == "best-val" and args.eval_every < 1:
         raise ValueError("--select best-val needs a validation curve: --eval-every >= 1")
     out = Path(args.out)
+    base = resolve_base(args.tier, args.model)
     teacher = args.sft_teacher or ("mem0" if task.multi_step else "extractive")
     sft = SFTConfig(
         task=task.name,

