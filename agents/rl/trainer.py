@@ -226,15 +226,10 @@ def minibatch_backward(
 
     with torch.no_grad():
         parts = [run(chunk) for chunk in chunks]
-    width = mb.mask.shape[1]
-
-    def joined(name: str) -> torch.Tensor:
-        tensors = [getattr(p, name) for p in parts]
-        if name != "hidden":
-            tensors = [F.pad(t, (0, width - t.shape[1])) for t in tensors]
-        return torch.cat(tensors).requires_grad_(name != "mask")
-
-    whole = ForwardOut(joined("logprobs"), joined("mask"), joined("hidden"))
+    width = mb.mask.shape[1]  # the minibatch's longest completion; a chunk's may be shorter
+    logprobs = torch.cat([F.pad(p.logprobs, (0, width - p.logprobs.shape[1])) for p in parts])
+    hidden = torch.cat([p.hidden for p in parts])
+    whole = ForwardOut(logprobs.requires_grad_(), mb.mask, hidden.requires_grad_())
     loss, stats = algo.loss(whole, mb)
     loss.backward()
     for chunk, part in zip(chunks, parts, strict=True):
