@@ -208,7 +208,6 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
     if args.select == "best-val" and args.eval_every < 1:
         raise ValueError("--select best-val needs a validation curve: --eval-every >= 1")
     out = Path(args.out)
-    base = resolve_base(args.tier, args.model)
     teacher = args.sft_teacher or ("mem0" if task.multi_step else "extractive")
     sft = SFTConfig(
         task=task.name,
@@ -221,7 +220,13 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
         seed=0,
         bf16=args.bf16,
     )
-    algo_config = AlgoConfig(kl_coef=args.kl_coef, clip=args.clip, per_step=args.per_step)
+    algo_config = AlgoConfig(
+        kl_coef=args.kl_coef,
+        clip=args.clip,
+        per_step=args.per_step,
+        gamma=args.gamma,
+        gae_lambda=args.gae_lambda,
+    )
     base_config = RLConfig(
         task=task.name,
         iterations=args.iterations,
@@ -244,6 +249,7 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
         keep_best=args.select == "best-val",
         algo_config=algo_config,
     )
+    base = resolve_base(args.tier, args.model)  # after the checks above: they need no model
     settings = {
         "tier": args.tier,
         "task": task.name,
@@ -621,6 +627,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="group methods compare rewards-to-go step by step (with --shaping potential: dense)",
     )
+    p.add_argument(
+        "--gamma",
+        type=float,
+        default=1.0,
+        help="discount over an episode's steps (PPO's GAE; group methods with --per-step); "
+        "0 with --shaping potential credits each decision with the score change it made",
+    )
+    p.add_argument("--gae-lambda", type=float, default=0.95, help="PPO's GAE lambda")
     p.add_argument("--kl-coef", type=float, default=0.0, help="KL to the initial policy")
     p.add_argument("--eval-every", type=int, default=5, help="validation curve every N iterations")
     p.add_argument("--eval-episodes", type=int, default=16, help="validation episodes per point")

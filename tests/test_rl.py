@@ -101,6 +101,17 @@ def test_advantages_of_each_algorithm():
     assert loo[1].tolist() == pytest.approx([0.4 - 0.4, 0.1 - 0.25])
     scaled, _ = make_algorithm("grpo", per_step, 4).advantages(step)
     assert scaled[0][1] == pytest.approx(0.3 / (np.std([0.5, 0.1, 0.0]) + 1e-4))
+    # gamma 0: each step compares only its own reward (with shaping, the score change it made)
+    myopic, own = make_algorithm("dr_grpo", AlgoConfig(per_step=True, gamma=0.0), 4).advantages(
+        step
+    )
+    assert own[0].tolist() == [0.1, 0.5]
+    assert myopic[0].tolist() == pytest.approx([0.1 - 0.2, 0.5 - 0.2])
+    ppo = make_algorithm("ppo", AlgoConfig(gamma=0.0), 4)
+    ppo.critic[-1].weight.data.zero_()
+    ppo.critic[-1].bias.data.zero_()  # values 0: the advantage is the step's own reward
+    _, ppo_returns = ppo.advantages([_episode(0, [0.1, 0.5])])
+    assert ppo_returns[0].tolist() == pytest.approx([0.1, 0.5])
     with pytest.raises(ValueError, match="unknown algorithm 'nope'; known: dr_grpo"):
         make_algorithm("nope", cfg, 4)
 

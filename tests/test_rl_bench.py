@@ -66,6 +66,8 @@ def test_rl_bench_arguments_and_intervals(tmp_path, capsys, monkeypatch):
         parse_seeds("a-b")
     assert main(["rl-bench", "--algo", "nope", "--out", str(tmp_path)]) == 2
     assert "unknown ['nope']" in capsys.readouterr().err
+    assert main(["rl-bench", "--gamma", "1.5", "--out", str(tmp_path)]) == 2
+    assert "gamma and gae_lambda must be in [0, 1], got 1.5" in capsys.readouterr().err
     lo, hi = hierarchical_ci(np.array([[0.2, 0.4], [0.3, 0.5]]))
     assert 0.2 <= lo < 0.35 < hi <= 0.5
 

@@ -30,7 +30,14 @@ class AlgoConfig:
     kl_coef: float = field(
         default=0.0, metadata={"help": "KL penalty to the initial policy (k3 estimator); 0: off."}
     )
-    gamma: float = field(default=1.0, metadata={"help": "Discount over the steps (PPO)."})
+    gamma: float = field(
+        default=1.0,
+        metadata={
+            "help": "Discount over the steps: PPO's GAE and the group methods' per-step "
+            "rewards-to-go (0 with potential shaping: each decision is credited with the change "
+            "of score it made)."
+        },
+    )
     gae_lambda: float = field(default=0.95, metadata={"help": "GAE lambda (PPO)."})
     vf_coef: float = field(default=0.5, metadata={"help": "Value-loss weight (PPO)."})
     critic_hidden: int = field(default=64, metadata={"help": "Width of the critic MLP (PPO)."})
@@ -55,7 +62,9 @@ class AlgoConfig:
         if self.kl_coef < 0 or self.vf_coef < 0:
             raise ValueError("kl_coef and vf_coef must be >= 0")
         if not 0 <= self.gamma <= 1 or not 0 <= self.gae_lambda <= 1:
-            raise ValueError("gamma and gae_lambda must be in [0, 1]")
+            raise ValueError(
+                f"gamma and gae_lambda must be in [0, 1], got {self.gamma} and {self.gae_lambda}"
+            )
         if not 0 <= self.baseline_momentum < 1:
             raise ValueError(f"baseline_momentum must be in [0, 1), got {self.baseline_momentum}")
 
@@ -135,12 +144,12 @@ def group_returns(episodes: Sequence[Episode]) -> dict[int, list[float]]:
 
 
 def step_group_advantages(
-    episodes: Sequence[Episode], scale: bool, leave_one_out: bool = False
+    episodes: Sequence[Episode], scale: bool, leave_one_out: bool = False, gamma: float = 1.0
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Per-step advantages from rewards-to-go compared across the members of each group at the
     same step index: minus the members' mean (or the others' mean with ``leave_one_out``),
-    divided by their std when ``scale``. Also gives the rewards-to-go."""
-    to_go = [rewards_to_go(e.rewards) for e in episodes]
+    divided by their std when ``scale``. Also gives the rewards-to-go (discounted by ``gamma``)."""
+    to_go = [rewards_to_go(e.rewards, gamma) for e in episodes]
     members: dict[int, list[int]] = {}
     for i, e in enumerate(episodes):
         members.setdefault(e.group, []).append(i)

@@ -26,7 +26,7 @@ class DrGRPO(Algorithm):
 
     def advantages(self, episodes):
         if self.config.per_step:
-            return step_group_advantages(episodes, scale=False)
+            return step_group_advantages(episodes, scale=False, gamma=self.config.gamma)
         adv = broadcast(episodes, group_advantages(episodes, scale=False))
         return adv, broadcast(episodes, [e.ret for e in episodes])
 

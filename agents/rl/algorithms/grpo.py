@@ -43,7 +43,7 @@ class GRPO(Algorithm):
 
     def advantages(self, episodes):
         if self.config.per_step:
-            return step_group_advantages(episodes, scale=True)
+            return step_group_advantages(episodes, scale=True, gamma=self.config.gamma)
         adv = broadcast(episodes, group_advantages(episodes, scale=True))
         return adv, broadcast(episodes, [e.ret for e in episodes])
 

@@ -18,7 +18,9 @@ class RLOO(GRPO):
 
     def advantages(self, episodes):
         if self.config.per_step:
-            return step_group_advantages(episodes, scale=False, leave_one_out=True)
+            return step_group_advantages(
+                episodes, scale=False, leave_one_out=True, gamma=self.config.gamma
+            )
         groups = group_returns(episodes)
         sums = {g: sum(r) for g, r in groups.items()}
         adv = []
