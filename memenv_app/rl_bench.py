@@ -437,6 +437,18 @@ def _interval(ci: Any) -> str:
     return f"[{_pct(ci[0])}, {_pct(ci[1])}]"
 
 
+def _credit(algo: dict[str, Any]) -> str:
+    """How the steps of an episode share its reward, where it differs from the defaults."""
+    parts = []
+    if algo.get("per_step"):
+        parts.append("group methods compare rewards-to-go step by step")
+    if algo.get("gamma", 1.0) != 1.0:
+        parts.append(f"discount {algo['gamma']:g}")
+    if algo.get("gae_lambda", 0.95) != 0.95:
+        parts.append(f"GAE lambda {algo['gae_lambda']:g}")
+    return "".join(f", {p}" for p in parts)
+
+
 def results_markdown(result: dict[str, Any], command: str = "") -> str:
     s = result["settings"]
     rl = s["rl"]
@@ -459,7 +471,14 @@ def results_markdown(result: dict[str, Any], command: str = "") -> str:
         + f"; lr {rl['lr']}, {rl['epochs']} epoch(s)"
         + (f" + {rl['value_epochs']} critic-only" if rl.get("value_epochs") else "")
         + f", minibatch {rl['minibatch_size']}, "
-        f"shaping {rl['shaping']}, temperature {rl['temperature']}."
+        f"shaping {rl['shaping']}, temperature {rl['temperature']}"
+        + (
+            f", invalid-action cost {rl['invalid_penalty']}"
+            if rl.get("invalid_penalty") is not None
+            else ""
+        )
+        + _credit(rl.get("algo_config", {}))
+        + "."
         + (
             " Test policy of each cell: the best point of its validation curve "
             f"({rl['eval_episodes']} validation episodes every {rl['eval_every']} iterations, "

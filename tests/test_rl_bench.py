@@ -116,7 +116,8 @@ def test_the_summary_reports_the_share_of_the_gap_to_the_oracle_closed():
 
 def test_best_validation_selection(tiny_tier1, tmp_path, capsys):
     out = tmp_path / "best"
-    args = _args(tiny_tier1, out, "--select", "best-val")
+    credit = ("--gamma", "0", "--per-step", "--invalid-penalty", "0")
+    args = _args(tiny_tier1, out, "--select", "best-val", *credit)
     args[args.index("--iterations") + 1] = "2"
     args[args.index("--algo") + 1] = "grpo"
     assert main(args) == 0
@@ -125,7 +126,10 @@ def test_best_validation_selection(tiny_tier1, tmp_path, capsys):
     assert cell["selected"] == "best" and (out / "cells" / "grpo-s0" / "best").is_dir()
     assert cell["best"]["score"] == max(curve)
     assert cell["best"]["iteration"] == cell["curve"][curve.index(max(curve))]["iteration"]
-    assert "best point of its validation curve" in (out / "results.md").read_text()
+    table = (out / "results.md").read_text()
+    assert "best point of its validation curve" in table
+    assert "invalid-action cost 0.0, group methods compare rewards-to-go step by step, " in table
+    assert "discount 0." in table
     bad = _args(tiny_tier1, tmp_path / "bad", "--select", "best-val")
     bad[bad.index("--eval-every") + 1] = "0"
     assert main(bad) == 2
