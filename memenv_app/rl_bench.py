@@ -439,12 +439,14 @@ def _interval(ci: Any) -> str:
 
 def _credit(algo: dict[str, Any]) -> str:
     """How the steps of an episode share its reward, where it differs from the defaults."""
+    from agents.rl.algorithms import AlgoConfig
+
     parts = []
     if algo.get("per_step"):
         parts.append("group methods compare rewards-to-go step by step")
-    if algo.get("gamma", 1.0) != 1.0:
+    if algo.get("gamma", AlgoConfig.gamma) != AlgoConfig.gamma:
         parts.append(f"discount {algo['gamma']:g}")
-    if algo.get("gae_lambda", 0.95) != 0.95:
+    if algo.get("gae_lambda", AlgoConfig.gae_lambda) != AlgoConfig.gae_lambda:
         parts.append(f"GAE lambda {algo['gae_lambda']:g}")
     return "".join(f", {p}" for p in parts)
 
