@@ -241,6 +241,8 @@ def _run_bench(args: argparse.Namespace) -> dict[str, Any]:
         value_epochs=args.value_epochs,
         minibatch_size=args.minibatch_size,
         micro_batch_size=micro,
+        length_chunk=args.length_chunk,
+        skip_zero_advantage=args.skip_zero_advantage,
         lr=lr,
         eval_every=args.eval_every,
         eval_episodes=args.eval_episodes,
@@ -451,6 +453,16 @@ def _credit(algo: dict[str, Any]) -> str:
     return "".join(f", {p}" for p in parts)
 
 
+def _training_pass(rl: dict[str, Any]) -> str:
+    """The training pass's speed settings, where set (they change numbers only by rounding)."""
+    parts = []
+    if rl.get("length_chunk"):
+        parts.append(f"training pass sorted by length in chunks of {rl['length_chunk']} rows")
+    if rl.get("skip_zero_advantage"):
+        parts.append("steps with advantage 0 left out of the training pass")
+    return "".join(f", {p}" for p in parts)
+
+
 def results_markdown(result: dict[str, Any], command: str = "") -> str:
     s = result["settings"]
     rl = s["rl"]
@@ -480,6 +492,7 @@ def results_markdown(result: dict[str, Any], command: str = "") -> str:
             else ""
         )
         + _credit(rl.get("algo_config", {}))
+        + _training_pass(rl)
         + "."
         + (
             " Test policy of each cell: the best point of its validation curve "
@@ -638,6 +651,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="rows per training forward pass, to bound memory (default: tier 1 the whole "
         "minibatch, tier 2 8; the same gradient up to rounding)",
+    )
+    p.add_argument(
+        "--length-chunk",
+        type=int,
+        default=0,
+        help="training pass on the minibatch sorted by length, in chunks of N rows (less "
+        "padding; 0: one padded pass; the same gradient up to rounding)",
+    )
+    p.add_argument(
+        "--skip-zero-advantage",
+        action="store_true",
+        help="leave steps whose advantage is 0 out of the training pass (all algorithms but "
+        "PPO; the same update up to rounding)",
     )
     p.add_argument(
         "--lr", type=float, default=None, help="policy learning rate (default 1e-4; tier 2 1e-5)"

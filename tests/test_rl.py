@@ -204,6 +204,57 @@ def test_micro_batches_give_the_minibatch_gradient(manager_episodes, algo):
         _tiny_config(algo, 1, micro_batch_size=-1)
 
 
+@pytest.mark.parametrize("algo", ["grpo", "dr_grpo", "reinforce", "ppo"])
+def test_length_chunks_and_skipped_zero_advantages_give_the_minibatch_gradient(
+    manager_episodes, algo
+):
+    """Sorting the training pass by length and leaving zero-advantage steps out change no
+    loss or gradient beyond float rounding (alone, together, with micro-batches); PPO and a KL
+    term keep every step (the critic, the KL read them)."""
+    from agents.rl.algorithms import flatten
+    from agents.rl.trainer import trained_rows
+
+    policy, episodes = manager_episodes
+    algorithm = make_algorithm(algo, AlgoConfig(), policy.hidden_size, 0)
+    advantages, returns = algorithm.advantages(episodes)
+    batch = flatten(episodes, advantages, returns)
+    batch.advantages[::3] = 0.0  # as where the members of a group agree on a step
+    mb = batch.select(torch.arange(40))
+
+    def gradients(**kw):
+        modules = [policy.model, *algorithm.modules()]
+        for m in modules:
+            m.zero_grad(set_to_none=True)
+        config = _tiny_config(algo, 1, **kw)
+        loss, stats = minibatch_backward(policy, algorithm, mb, config)
+        grads = [p.grad.clone() for m in modules for p in m.parameters() if p.grad is not None]
+        return float(loss.detach()), stats, grads, len(trained_rows(algorithm, mb, config))
+
+    whole = gradients()
+    for kw in (
+        {"length_chunk": 6},
+        {"skip_zero_advantage": True},
+        {"skip_zero_advantage": True, "length_chunk": 6, "micro_batch_size": 9},
+    ):
+        other = gradients(**kw)
+        assert other[0] == pytest.approx(whole[0], rel=1e-5, abs=1e-7)
+        assert len(other[2]) == len(whole[2]) > 0
+        for a, b in zip(whole[2], other[2], strict=True):
+            assert torch.allclose(a, b, atol=1e-6, rtol=1e-4)
+    skipped = gradients(skip_zero_advantage=True)[3]
+    assert skipped == (40 if algo == "ppo" else 40 - 14)  # rows 0, 3, ..., 39 have advantage 0
+    assert gradients(skip_zero_advantage=True, algo_config=AlgoConfig(kl_coef=0.1))[3] == 40
+    mb.advantages[:] = 0.0  # nothing to learn: still a (zero) gradient for every parameter
+    none = gradients(skip_zero_advantage=True)
+    assert len(none[2]) == len(whole[2])
+    assert algo == "ppo" or all(not g.any() for g in none[2])  # PPO's critic still learns
+    policy.model.zero_grad(set_to_none=True)
+    config = _tiny_config(algo, 1)
+    assert not {"length_chunk", "skip_zero_advantage"} & set(config.resume_key())
+    with pytest.raises(ValueError, match="length_chunk must be >= 0"):
+        _tiny_config(algo, 1, length_chunk=-1)
+
+
 def test_sft_initial_policy_is_cached_and_deterministic(tiny_tier1, tmp_path, monkeypatch):
     monkeypatch.setenv("MEMENV_CACHE_DIR", str(tmp_path / "cache"))
     config = SFTConfig(conversations=1, steps=2, batch_size=4, noise=0.3)

@@ -170,7 +170,7 @@ def test_the_reference_table_script_runs_every_task(tiny_tier1, tmp_path):
     root = Path(__file__).resolve().parents[1]
     tiny = (
         "--iterations 1 --groups 1 --group-size 2 --test-episodes 2 --sft-steps 2 "
-        "--sft-conversations 4"
+        "--sft-conversations 4 --eval-episodes 2"
     )
     env = {
         **os.environ, "OUT": str(tmp_path / "table"), "MEMENV": str(memenv),
@@ -187,8 +187,16 @@ def test_the_reference_table_script_runs_every_task(tiny_tier1, tmp_path):
         result = json.loads((tmp_path / "table" / task / "results.json").read_text())
         assert set(result["algorithms"]) == {"grpo"}
         assert (tmp_path / "table" / task / "returns.png").is_file()
-        assert not (tmp_path / "table" / task / "curves.png").exists()  # no validation curve
-    assert "all three tasks: " in done.stdout
+        # a validation curve only where the best point is kept (Hard)
+        assert (tmp_path / "table" / task / "curves.png").exists() == (task == "manager-hard")
+    assert "tasks manager-medium,manager-hard,answer: " in done.stdout
+    one = subprocess.run(
+        ["bash", str(root / "experiments/rl/reference_table.sh")],
+        env={**env, "TASKS": "answer", "OUT": str(tmp_path / "one")},
+        cwd=root, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert one.returncode == 0 and "answer: " in one.stdout, one.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == ["answer", "answer.log"]
 
 
 def test_tier_2_takes_a_safetensors_folder_and_its_own_learning_rates(tiny_tier1, tmp_path, capsys):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 
 
 @contextmanager
@@ -191,11 +192,18 @@ class LMPolicy:
         completion_ids: list[list[int]],
         temperature: float = 1.0,
         bf16: bool = False,
+        length_chunk: int = 0,
     ) -> ForwardOut:
         """Log-probabilities of the completions given their prompts (with gradients);
         ``bf16`` runs the model under bfloat16 autocast (about 1.6x faster on CPU, log-probs
-        then differ from the float32 sampler's by bf16 rounding)."""
+        then differ from the float32 sampler's by bf16 rounding). ``length_chunk`` > 0 sorts the
+        rows by length and runs them in chunks of that many rows, so that little of the pass is
+        padding; the rows come back in their order, equal up to float rounding."""
         n = len(prompt_ids)
+        if 0 < length_chunk < n:
+            return self._forward_by_length(
+                prompt_ids, completion_ids, temperature, bf16, length_chunk
+            )
         lengths = [len(p) + len(c) for p, c in zip(prompt_ids, completion_ids, strict=True)]
         width = max(lengths)
         longest = max(len(c) for c in completion_ids)
@@ -222,3 +230,34 @@ class LMPolicy:
         logp = torch.log_softmax(logits, dim=-1).gather(2, targets[:, :, None]).squeeze(2)
         prompt_hidden = hidden[torch.arange(n), starts]
         return ForwardOut(logp * mask, mask, prompt_hidden)
+
+    def _forward_by_length(
+        self,
+        prompt_ids: list[list[int]],
+        completion_ids: list[list[int]],
+        temperature: float,
+        bf16: bool,
+        length_chunk: int,
+    ) -> ForwardOut:
+        n = len(prompt_ids)
+        order = sorted(range(n), key=lambda i: len(prompt_ids[i]) + len(completion_ids[i]))
+        parts = [
+            self.forward(
+                [prompt_ids[i] for i in rows],
+                [completion_ids[i] for i in rows],
+                temperature,
+                bf16,
+            )
+            for rows in (order[s : s + length_chunk] for s in range(0, n, length_chunk))
+        ]
+        longest = max(part.logprobs.shape[1] for part in parts)
+
+        def joined(name: str) -> torch.Tensor:
+            return torch.cat(
+                [F.pad(getattr(p, name), (0, longest - p.logprobs.shape[1])) for p in parts]
+            )
+
+        back = torch.empty(n, dtype=torch.long)
+        back[torch.tensor(order)] = torch.arange(n)
+        hidden = torch.cat([part.hidden for part in parts])
+        return ForwardOut(joined("logprobs")[back], joined("mask")[back], hidden[back])

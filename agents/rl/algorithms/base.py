@@ -218,6 +218,10 @@ class Algorithm:
     name: ClassVar[str] = ""
     needs_groups: ClassVar[bool] = False
     """Whether advantages compare the episodes of a group (then group_size must be >= 2)."""
+    zero_advantage_is_inert: ClassVar[bool] = False
+    """Whether a step whose advantage is 0 adds nothing to the loss's value or gradient (no
+    critic reads it; the KL term aside), so the trainer may leave it out of the training pass
+    (``RLConfig.skip_zero_advantage``) with the loss's normalisation unchanged."""
 
     def __init__(self, config: AlgoConfig, hidden_size: int, seed: int = 0):
         self.config = config

@@ -23,6 +23,7 @@ from agents.rl.policy import ForwardOut
 class DrGRPO(Algorithm):
     name = "dr_grpo"
     needs_groups = True
+    zero_advantage_is_inert = True
 
     def advantages(self, episodes):
         if self.config.per_step:

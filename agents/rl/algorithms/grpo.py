@@ -40,6 +40,7 @@ def group_advantages(episodes: Sequence[Episode], scale: bool) -> list[float]:
 class GRPO(Algorithm):
     name = "grpo"
     needs_groups = True
+    zero_advantage_is_inert = True
 
     def advantages(self, episodes):
         if self.config.per_step:

@@ -17,6 +17,7 @@ from agents.rl.policy import ForwardOut
 @register_algorithm
 class Reinforce(Algorithm):
     name = "reinforce"
+    zero_advantage_is_inert = True
 
     def __init__(self, config, hidden_size, seed=0):
         super().__init__(config, hidden_size, seed)
