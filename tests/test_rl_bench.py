@@ -117,7 +117,8 @@ def test_the_summary_reports_the_share_of_the_gap_to_the_oracle_closed():
 def test_best_validation_selection(tiny_tier1, tmp_path, capsys):
     out = tmp_path / "best"
     credit = ("--gamma", "0", "--per-step", "--invalid-penalty", "0")
-    args = _args(tiny_tier1, out, "--select", "best-val", *credit)
+    speed = ("--length-chunk", "4", "--skip-zero-advantage")
+    args = _args(tiny_tier1, out, "--select", "best-val", *credit, *speed)
     args[args.index("--iterations") + 1] = "2"
     args[args.index("--algo") + 1] = "grpo"
     assert main(args) == 0
@@ -129,7 +130,13 @@ def test_best_validation_selection(tiny_tier1, tmp_path, capsys):
     table = (out / "results.md").read_text()
     assert "best point of its validation curve" in table
     assert "invalid-action cost 0.0, group methods compare rewards-to-go step by step, " in table
-    assert "discount 0." in table
+    assert (
+        "discount 0, training pass sorted by length in chunks of 4 rows, steps with advantage 0 "
+        "left out of the training pass." in table
+    )
+    assert 0 < cell["logs"][0]["trained_share"] <= 1
+    assert main(_args(tiny_tier1, tmp_path / "chunk", "--length-chunk", "-1")) == 2
+    assert "length_chunk must be >= 0" in capsys.readouterr().err
     bad = _args(tiny_tier1, tmp_path / "bad", "--select", "best-val")
     bad[bad.index("--eval-every") + 1] = "0"
     assert main(bad) == 2
