@@ -242,7 +242,6 @@ def trained_rows(algo: Algorithm, mb: StepBatch, config: RLConfig) -> list[int]:
     if not (
         config.skip_zero_advantage
         and algo.zero_advantage_is_inert
-        and not algo.modules()
         and not config.algo_config.kl_coef
     ):
         return rows
@@ -292,10 +291,7 @@ def minibatch_backward(
 
     if not micro or micro >= len(rows):
         fresh = run(rows)
-        if len(rows) == len(mb):
-            loss, stats = algo.loss(fresh, mb)
-        else:
-            loss, stats = algo.loss(_with_sampled_rows(mb, rows, fresh.logprobs, fresh.hidden), mb)
+        loss, stats = algo.loss(_with_sampled_rows(mb, rows, fresh.logprobs, fresh.hidden), mb)
         loss.backward()
         return loss, {**stats, **share}
     chunks = [rows[i : i + micro] for i in range(0, len(rows), micro)]
