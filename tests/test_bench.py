@@ -191,10 +191,12 @@ def test_bench_llm_reports_tokens_per_second(tmp_path, capsys):
     assert "new tokens/s" in capsys.readouterr().out
 
 
-def test_bench_rl_quick_reports_every_figure(tmp_path, capsys):
-    """``memenv bench rl --quick``: peaks, training costs with MFU, rollouts, decode bounds."""
+def test_bench_rl_quick_reports_every_figure(tmp_path, capsys, tiny_policy):
+    """``memenv bench rl --quick``: peaks, training costs with MFU, rollouts, decode bounds, and
+    the tier-1 RL training pass with its cheaper options."""
     out = tmp_path / "rl.json"
-    assert main(["bench", "rl", "--quick", "--threads", "1", "--json", str(out)]) == 0
+    argv = ["bench", "rl", "--quick", "--threads", "1", "--json", str(out)]
+    assert main([*argv, "--rl-policy", str(tiny_policy)]) == 0
     result = json.loads(out.read_text())
     assert result["matmul_gflops"]["fp32"] > 0 and result["matmul_gflops"]["bf16"] > 0
     assert result["read_bandwidth_gb_s"] > 0
@@ -215,5 +217,20 @@ def test_bench_rl_quick_reports_every_figure(tmp_path, capsys):
     assert set(tier1["decode"]) == {"1", "8", "32"}
     assert all(d["tokens_per_s"] > 0 for d in tier1["decode"].values())
     assert "smollm2" not in result["models"]  # --quick: the tier-1 model only
+    rl_pass = result["rl_training_pass"]
+    assert rl_pass["steps"] > 0 and 0 <= rl_pass["zero_advantage_share"] <= 1
+    assert set(rl_pass["variants"]) == {
+        "plain",
+        "length_chunk_8",
+        "skip_zero_advantage",
+        "both",
+    }
+    for name, figures in rl_pass["variants"].items():
+        assert figures["seconds"] > 0 and figures["speedup"] > 0
+        # the same gradient as the plain pass, up to float rounding
+        assert figures["max_grad_diff_relative"] < 1e-4, name
+        skips = "skip" in name or name == "both"
+        assert figures["trained_share"] == 1.0 or skips
     text = capsys.readouterr().out
     assert "training micro-step" in text and "GRPO step" in text and "decode batch" in text
+    assert "tier-1 RL training pass" in text

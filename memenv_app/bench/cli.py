@@ -58,6 +58,7 @@ def cmd_bench_rl(args: argparse.Namespace) -> int:
         quick=args.quick,
         models=tuple(args.models),
         threads=args.threads,
+        rl_policy=args.rl_policy,
         progress=lambda msg: print(msg, file=sys.stderr, flush=True),
     )
     print(format_rl_report(result))
@@ -141,5 +142,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=1,
         help="torch intra-op threads (default 1: on a shared machine more threads stall in "
         "OpenMP waits, measured 2-100x slower; 0 leaves torch's own setting)",
+    )
+    p.add_argument(
+        "--rl-policy",
+        default=None,
+        help="rl: the tier-1 policy folder (a build or an SFT/RL export) whose training pass "
+        "is timed on Hard episodes (default: the cached tier-1 build; skipped when none)",
     )
     p.set_defaults(func=cmd_bench)

@@ -13,7 +13,9 @@ One run measures, on the same machine and in one process:
   tokens for the same seed; decode tokens/s at batch 1, 8 and 32 against the bound of reading
   the weights once per decoding step;
 - a GRPO step of the preset composed from those parts (``batch_size`` groups of rollouts +
-  ``batch_size x G / micro_batch`` micro-steps), before and after.
+  ``batch_size x G / micro_batch`` micro-steps), before and after;
+- the tier-1 RL trainer's training pass over one iteration of real Hard episodes, plain and
+  with ``length_chunk`` / ``skip_zero_advantage`` (:mod:`memenv_app.bench.rl_pass`).
 
 Tokens are random ids of the model's vocabulary (seeded), so no data or tokenizer is needed.
 The tier-1 model is the cached default build when it exists, else a randomly initialised model
@@ -30,6 +32,7 @@ from contextlib import nullcontext
 from typing import Any
 
 from memenv_app.bench import median, peak_rss_mb
+from memenv_app.bench.rl_pass import default_policy, format_training_pass, training_pass_figures
 
 SMOLLM2_PRESET = {
     "prompt_tokens": 650,
@@ -426,9 +429,11 @@ def run_rl_bench(
     quick: bool = False,
     models: tuple[str, ...] = ("tier1", "smollm2"),
     threads: int | None = None,
+    rl_policy: str | os.PathLike[str] | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> dict[str, Any]:
-    """Every figure of ``memenv bench rl`` as a JSON-able dict."""
+    """Every figure of ``memenv bench rl`` as a JSON-able dict. ``rl_policy``: the tier-1 policy
+    folder of the RL training-pass part (default: the cached tier-1 build, when built)."""
     import torch
 
     start = time.perf_counter()
@@ -484,6 +489,17 @@ def run_rl_bench(
             progress=progress,
         )
         del model
+    if "tier1" in models:
+        folder = rl_policy if rl_policy is not None else default_policy()
+        if folder is None:
+            notes.append(
+                "tier-1 RL training pass skipped: the default tier-1 build is not cached (memenv tier1 build) "
+                "and no --rl-policy"
+            )
+        else:
+            result["rl_training_pass"] = training_pass_figures(
+                folder, quick=quick, progress=progress
+            )
     result["meta"]["seconds"] = time.perf_counter() - start
     result["meta"]["peak_rss_mb"] = peak_rss_mb()
     return result
@@ -543,6 +559,8 @@ def format_rl_report(result: dict[str, Any]) -> str:
         lines += [""] + _table(
             ["decode batch", "tokens/s", "bandwidth bound", "compute bound", "of bound"], rows
         )
+    if "rl_training_pass" in result:
+        lines += [""] + format_training_pass(result["rl_training_pass"])
     for note in result.get("notes", []):
         lines.append(f"note: {note}")
     return "\n".join(lines)
