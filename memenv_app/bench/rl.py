@@ -493,8 +493,8 @@ def run_rl_bench(
         folder = rl_policy if rl_policy is not None else default_policy()
         if folder is None:
             notes.append(
-                "tier-1 RL training pass skipped: the default tier-1 build is not cached (memenv tier1 build) "
-                "and no --rl-policy"
+                "tier-1 RL training pass skipped: the default tier-1 build is not cached "
+                "(memenv tier1 build) and no --rl-policy"
             )
         else:
             result["rl_training_pass"] = training_pass_figures(
