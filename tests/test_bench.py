@@ -234,3 +234,14 @@ def test_bench_rl_quick_reports_every_figure(tmp_path, capsys, tiny_policy):
     text = capsys.readouterr().out
     assert "training micro-step" in text and "GRPO step" in text and "decode batch" in text
     assert "tier-1 RL training pass" in text
+
+
+def test_bench_rl_skips_the_training_pass_without_a_policy(monkeypatch):
+    """No ``--rl-policy`` and no cached default build: the part is left out with a note."""
+    import memenv_app.bench.rl as rl
+
+    monkeypatch.setattr(rl, "default_policy", lambda: None)
+    result = rl.run_rl_bench(quick=True, threads=1)
+    assert "rl_training_pass" not in result
+    assert any("training pass skipped" in note for note in result["notes"])
+    assert "vs plain" not in rl.format_rl_report(result)  # no table, the note only
