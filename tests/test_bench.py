@@ -245,3 +245,8 @@ def test_bench_rl_skips_the_training_pass_without_a_policy(monkeypatch):
     assert "rl_training_pass" not in result
     assert any("training pass skipped" in note for note in result["notes"])
     assert "vs plain" not in rl.format_rl_report(result)  # no table, the note only
+
+
+def test_bench_rl_names_a_missing_policy_folder(tmp_path, capsys):
+    assert main(["bench", "rl", "--quick", "--rl-policy", str(tmp_path / "none")]) == 2
+    assert "--rl-policy: no policy folder" in capsys.readouterr().err

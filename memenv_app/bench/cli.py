@@ -54,6 +54,8 @@ def cmd_bench_rl(args: argparse.Namespace) -> int:
     """Training-step, rollout and decode costs of the RL models (``memenv_app.bench.rl``)."""
     from memenv_app.bench.rl import format_rl_report, run_rl_bench
 
+    if args.rl_policy is not None and not Path(args.rl_policy).is_dir():
+        raise FileNotFoundError(f"--rl-policy: no policy folder at {args.rl_policy}")
     result = run_rl_bench(
         quick=args.quick,
         models=tuple(args.models),
