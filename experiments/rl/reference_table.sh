@@ -5,7 +5,7 @@
 # results.md, returns.png) and prints each task's wall-clock time. Resumes after a kill (rerun
 # it). MEMENV=.venv/bin/memenv when memenv is not on PATH; TASKS=manager-hard runs one task.
 # The settings are those of experiments/results/rl (manager-medium-weak-start/,
-# manager-hard-table-discount0/, answer-sft200-12-fulltest/); see its README for the figures.
+# manager-hard-table-cost0.1/, answer-sft200-12-fulltest/); see its README for the figures.
 set -euo pipefail
 OUT=${OUT:-runs/rl-table}
 MEMENV=${MEMENV:-memenv}
@@ -35,11 +35,11 @@ run manager-medium --task manager-medium --sft-steps 40 --sft-noise 0.3 --iterat
   --group-size 4 --eval-every 0 --test-episodes 16 --refs add-all,mem0,oracle
 # Hard manager: SFT on the oracle's operations with 30% random, 120 steps; 12 iterations with
 # each decision credited with the score change it made (potential shaping, discount 0, group
-# methods step by step), invalid cost 0.01, the best point of the validation curve kept; all
-# 48 test conversations. The last two options only make the training pass faster.
+# methods step by step), the environment's invalid cost 0.1, the best point of the validation
+# curve kept; all 48 test conversations. The last two options only make the training pass faster.
 run manager-hard --task manager-hard --sft-teacher oracle --sft-steps 120 --sft-noise 0.3 \
   --iterations 12 --group-size 4 --shaping potential --gamma 0 --per-step \
-  --invalid-penalty 0.01 --eval-every 4 --eval-episodes 16 --select best-val --test-episodes 0 \
+  --invalid-penalty 0.1 --eval-every 4 --eval-episodes 16 --select best-val --test-episodes 0 \
   --refs add-all,mem0,oracle --length-chunk 8 --skip-zero-advantage
 # Answer agent: SFT on the extractive reader's answers (30% dropped), 200 steps; 12 iterations
 # of 32 questions x 4 samples; scored on all 1,451 test questions (gains of 1.5-2 F1 need them).
