@@ -2,7 +2,7 @@
 options, on real episodes: part of ``memenv bench rl``.
 
 One iteration of the Hard manager task is collected with the given policy at the settings of
-the reference table's Hard line (potential shaping, invalid cost 0.01, GRPO step by step at
+the reference table's Hard line (potential shaping, invalid cost 0.1, GRPO step by step at
 discount 0), then the same minibatches of 64 steps are run forward and backward from the same
 weights four times: the plain pass, ``length_chunk`` (rows sorted by length, run in chunks),
 ``skip_zero_advantage`` (the steps whose advantage is exactly 0 left out), and both. Each
@@ -56,7 +56,7 @@ def training_pass_figures(
     policy = LMPolicy.load(policy_folder)
     algo_config = AlgoConfig(gamma=0.0, per_step=True)
     algo = make_algorithm("grpo", algo_config, policy.hidden_size, 0)
-    pool = EnvPool(get_task("manager-hard"), "train", "potential", 0.01)
+    pool = EnvPool(get_task("manager-hard"), "train", "potential", 0.1)
     rng = np.random.default_rng(0)
     keys = [int(k) for k in rng.choice(pool.keys, size=groups, replace=False)]
     progress(f"bench rl: tier-1 training pass: collecting {groups * group_size} Hard episodes")
