@@ -89,10 +89,10 @@ def tier1_model() -> tuple[Any, str]:
     """The cached default tier-1 build, or a random model of its configuration."""
     from transformers import AutoModelForCausalLM, LlamaConfig, LlamaForCausalLM
 
-    from agents.tier1.build import Tier1Config, build_key, default_path, is_built
+    from agents.tier1.build import Tier1Config
 
-    path = default_path()
-    if is_built(path, build_key()):
+    path = default_policy()
+    if path is not None:
         return AutoModelForCausalLM.from_pretrained(path), f"tier-1 build {path.name}"
     tier = Tier1Config()
     m = tier.model
