@@ -24,6 +24,9 @@ from typing import Any
 
 import torch
 
+from agents.llm.kv_cache import SharedPrefixCache, SharedPrefixLayer, growing_cache
+from agents.llm.prefix_attention import attending_to_shared_prefix, prefix_attention_applies
+
 
 def group_rows(input_ids: torch.Tensor, attention_mask: torch.Tensor) -> list[int]:
     """For each row, the index of the first row with the same ids and mask."""
@@ -55,35 +58,82 @@ def shared_prefill_applies(
     return len(set(rows)) < len(rows)
 
 
-@torch.no_grad()
-def prefill_cache(model: Any, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Any:
-    """A ``DynamicCache`` holding positions ``0 .. width-2`` of the left-padded batch, each
-    distinct prompt encoded once."""
+def _prompt_caches(
+    model: Any, input_ids: torch.Tensor, attention_mask: torch.Tensor, rows: list[int]
+) -> dict[int, list[tuple[torch.Tensor, torch.Tensor]]]:
+    """Each distinct prompt (by its first row) encoded once: per layer (keys, values) of its
+    tokens but the last, left-padded with zeros to ``width - 1`` positions."""
     from transformers import DynamicCache
 
-    rows = group_rows(input_ids, attention_mask)
     width = input_ids.shape[1]
-    per_prompt: dict[int, list[tuple[torch.Tensor, torch.Tensor]]] = {}
+    out: dict[int, list[tuple[torch.Tensor, torch.Tensor]]] = {}
     for row in sorted(set(rows)):
         length = int(attention_mask[row].sum())
         tokens = input_ids[row : row + 1, width - length : width - 1]
-        out = model(input_ids=tokens, use_cache=True, cache=DynamicCache())
-        cache = out.cache
-        per_prompt[row] = [(layer.keys, layer.values) for layer in cache.layers]
-    layers = []
-    for layer in range(len(next(iter(per_prompt.values())))):
-        keys, values = [], []
-        for row in rows:
-            k, v = per_prompt[row][layer]
+        cache = model(input_ids=tokens, use_cache=True, cache=DynamicCache()).cache
+        layers = []
+        for layer in cache.layers:
+            k, v = layer.keys, layer.values
             pad = width - 1 - k.shape[2]
             if pad:
-                zeros = k.new_zeros((1, k.shape[1], pad, k.shape[3]))
-                k = torch.cat([zeros, k], dim=2)
-                v = torch.cat([zeros.to(v.dtype), v], dim=2)
-            keys.append(k)
-            values.append(v)
-        layers.append((torch.cat(keys, dim=0), torch.cat(values, dim=0)))
-    return DynamicCache(ddp_cache_data=layers)
+                k = torch.cat([k.new_zeros((1, k.shape[1], pad, k.shape[3])), k], dim=2)
+                v = torch.cat([v.new_zeros((1, v.shape[1], pad, v.shape[3])), v], dim=2)
+            layers.append((k, v))
+        out[row] = layers
+    return out
+
+
+@torch.no_grad()
+def prefill_cache(model: Any, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Any:
+    """A cache holding positions ``0 .. width-2`` of the left-padded batch, each distinct
+    prompt encoded once, laid out row by row (a :class:`~agents.llm.kv_cache.GrowingCache`:
+    decoding writes into it in place)."""
+    rows = group_rows(input_ids, attention_mask)
+    per_prompt = _prompt_caches(model, input_ids, attention_mask, rows)
+    layers = []
+    for layer in range(len(next(iter(per_prompt.values())))):
+        keys = torch.cat([per_prompt[row][layer][0] for row in rows], dim=0)
+        values = torch.cat([per_prompt[row][layer][1] for row in rows], dim=0)
+        layers.append((keys, values))
+    return growing_cache(layers)
+
+
+@torch.no_grad()
+def shared_prefix_cache(
+    model: Any, input_ids: torch.Tensor, attention_mask: torch.Tensor
+) -> SharedPrefixCache:
+    """A cache holding positions ``0 .. width-2`` of the left-padded batch with each distinct
+    prompt's keys and values stored once (read through
+    :func:`agents.llm.prefix_attention.attending_to_shared_prefix`)."""
+    rows = group_rows(input_ids, attention_mask)
+    per_prompt = _prompt_caches(model, input_ids, attention_mask, rows)
+    firsts = sorted(per_prompt)
+    groups = [
+        (p, torch.tensor([r for r, first in enumerate(rows) if first == row], dtype=torch.long))
+        for p, row in enumerate(firsts)
+    ]
+    layers = []
+    for layer in range(len(per_prompt[firsts[0]])):
+        keys = torch.cat([per_prompt[row][layer][0] for row in firsts], dim=0)
+        values = torch.cat([per_prompt[row][layer][1] for row in firsts], dim=0)
+        layers.append(SharedPrefixLayer(keys, values, groups))
+    return SharedPrefixCache(layers)
+
+
+_ROW_CHANGING = ("num_beams", "num_return_sequences")
+_CROPPING = ("assistant_model", "prompt_lookup_num_tokens", "assistant_early_exit")
+
+
+def _rows_stay_put(model: Any, generate_kwargs: dict[str, Any]) -> bool:
+    """Whether generation keeps the batch's rows as they are (no beams, no repeated returns, no
+    speculative decoding that crops the cache): what a prefilled cache laid out for the
+    batch's rows needs."""
+    config = generate_kwargs.get("generation_config") or getattr(model, "generation_config", None)
+    for name in _ROW_CHANGING:
+        value = generate_kwargs.get(name, getattr(config, name, 1) if config is not None else 1)
+        if value not in (None, 1):
+            return False
+    return not any(generate_kwargs.get(name) is not None for name in _CROPPING)
 
 
 def generate_shared_prefill(
@@ -95,11 +145,23 @@ def generate_shared_prefill(
     **generate_kwargs: Any,
 ) -> Any:
     """``model.generate(input_ids=..., attention_mask=..., **generate_kwargs)`` with each
-    distinct prompt prefilled once (the plain call when no prompt repeats). ``generate``
-    replaces ``model.generate`` (the original method while :func:`patched_generate` is on)."""
+    distinct prompt prefilled once (the plain call when no prompt repeats, or when generation
+    moves the batch's rows: beams, several returns per row, speculative decoding). With
+    transformers' ``sdpa`` attention each prompt's keys and values are also stored and read
+    once while decoding (:mod:`agents.llm.prefix_attention`); otherwise they are laid out once
+    per row. ``generate`` replaces ``model.generate`` (the original method while
+    :func:`patched_generate` is on)."""
     generate = generate or model.generate
-    if not shared_prefill_applies(model, input_ids, attention_mask):
+    if not shared_prefill_applies(model, input_ids, attention_mask) or not _rows_stay_put(
+        model, generate_kwargs
+    ):
         return generate(input_ids=input_ids, attention_mask=attention_mask, **generate_kwargs)
+    if prefix_attention_applies(model):
+        cache = shared_prefix_cache(model, input_ids, attention_mask)
+        with attending_to_shared_prefix(model, cache):
+            return generate(
+                input_ids=input_ids, attention_mask=attention_mask, cache=cache, **generate_kwargs
+            )
     cache = prefill_cache(model, input_ids, attention_mask)
     return generate(
         input_ids=input_ids,
@@ -139,4 +201,5 @@ __all__ = [
     "patched_generate",
     "prefill_cache",
     "shared_prefill_applies",
+    "shared_prefix_cache",
 ]
