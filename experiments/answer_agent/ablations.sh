@@ -6,7 +6,7 @@ set -euo pipefail
 LOCOMO=${LOCOMO:-../shared/data/locomo/locomo10_trainval.json}  # the LoCoMo train/val file
 OUT=${OUT:-runs/exp}
 R=experiments/results/answer_agent
-[ -d "$OUT/sft-nodistill/final" ] || memenv train --preset cpu-smollm2 data.data_path=$LOCOMO algorithm=sft \
+[ -d "$OUT/sft-nodistill/final" ] || memenv train --preset cpu-smollm2 data.data_path=$LOCOMO train.micro_batch_size=2 algorithm=sft \
   output_dir=$OUT/sft-nodistill data.distillation=false train.max_steps=20 \
   train.learning_rate=3.0e-4 train.eval_every=0 train.save_every=5 train.num_threads=1 --resume
 cp "$OUT/sft-nodistill/val_best.jsonl" "$R/sft_nodistill_val.jsonl"

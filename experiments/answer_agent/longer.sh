@@ -6,7 +6,7 @@ set -euo pipefail
 LOCOMO=${LOCOMO:-../shared/data/locomo/locomo10_trainval.json}  # the LoCoMo train/val file
 OUT=${OUT:-runs/exp}
 R=experiments/results/answer_agent
-[ -d "$OUT/grpo-long/final" ] || memenv train --preset cpu-smollm2 data.data_path=$LOCOMO algorithm=grpo \
+[ -d "$OUT/grpo-long/final" ] || memenv train --preset cpu-smollm2 data.data_path=$LOCOMO train.micro_batch_size=2 algorithm=grpo \
   output_dir=$OUT/grpo-long train.init_checkpoint=$OUT/sft/best train.max_steps=36 \
   train.batch_size=2 train.learning_rate=1.0e-4 train.eval_every=12 train.save_every=6 \
   train.num_threads=1 seed=0 grpo.num_generations=4 --resume

@@ -11,7 +11,7 @@ RL="train.init_checkpoint=$OUT/sft/best train.max_steps=12 train.batch_size=2 \
 for algo in ${ALGOS:-grpo ppo}; do
   extra="grpo.num_generations=4"
   [ "$algo" = ppo ] && extra="ppo.rollouts_per_prompt=4 ppo.ppo_epochs=2"
-  [ -d "$OUT/$algo-s$SEED/final" ] || memenv train --preset cpu-smollm2 data.data_path=$LOCOMO algorithm=$algo \
+  [ -d "$OUT/$algo-s$SEED/final" ] || memenv train --preset cpu-smollm2 data.data_path=$LOCOMO train.micro_batch_size=2 algorithm=$algo \
     output_dir=$OUT/$algo-s$SEED $RL $extra --resume
   cp "$OUT/$algo-s$SEED/val_best.jsonl" "$R/${algo}_s${SEED}_val.jsonl"
 done

@@ -11,7 +11,7 @@ COMMON="data.agent=manager data.dataset=synth reward.metric=em sft.teacher=ideal
   train.max_new_tokens=64 train.num_threads=1"
 [ -f "$R/base_val.json" ] || memenv train-eval --preset cpu-smollm2 data.data_path=$LOCOMO $COMMON --model smollm2 \
   --out "$R/base_val.jsonl" > "$R/base_val.json"
-[ -d "$OUT/manager-sft/final" ] || memenv train --preset cpu-smollm2 data.data_path=$LOCOMO algorithm=sft \
+[ -d "$OUT/manager-sft/final" ] || memenv train --preset cpu-smollm2 data.data_path=$LOCOMO train.micro_batch_size=2 algorithm=sft \
   output_dir=$OUT/manager-sft $COMMON train.max_steps=24 train.learning_rate=3.0e-4 \
   train.eval_every=0 train.save_every=8 --resume
 cp "$OUT/manager-sft/val_last.jsonl" "$R/sft_val.jsonl"
