@@ -207,13 +207,21 @@ def test_bench_rl_quick_reports_every_figure(tmp_path, capsys, tiny_policy):
         "fp32_checkpointing",
         "shared_prompt_fp32",
         "shared_prompt_bf16_autocast",
+        "shared_prompt_group_fp32",  # --quick: groups of 4 over micro-batches of 2
+        "shared_prompt_group_bf16_autocast",
     }
     for figures in tier1["train_step"].values():
         assert figures["seconds"] > 0 and 0 < figures["mfu"] < 1.5
+    assert tier1["train_step"]["shared_prompt_group_fp32"]["rows"] == 4
+    assert tier1["train_step"]["fp32"]["rows"] == 2
     for group in tier1["rollout"].values():
         assert group["same_tokens_plain_vs_shared"] is True
         assert group["plain_fp32"]["seconds"] > 0 and group["speedup_shared"] > 0
-    assert tier1["grpo_step"]["before_s"] > 0 and tier1["grpo_step"]["speedup"] > 0
+    grpo = tier1["grpo_step"]
+    assert grpo["before_s"] > 0 and grpo["speedup"] > 0
+    assert grpo["micro_steps"] == 4  # 2 groups of 4 in micro-batches of 2
+    rows = tier1["train_step"][grpo["after_uses"]["train"]]["rows"]
+    assert grpo["after_micro_steps"] == 8 // rows
     assert set(tier1["decode"]) == {"1", "8", "32"}
     assert all(d["tokens_per_s"] > 0 for d in tier1["decode"].values())
     assert "smollm2" not in result["models"]  # --quick: the tier-1 model only

@@ -2,18 +2,23 @@
 
 A GRPO group samples ``G`` completions of one prompt; run as a plain batch, the model encodes
 that prompt ``G`` times. :func:`generate_shared_prefill` encodes each distinct prompt once
-(batch 1, no padding, all tokens but the last), lays the key/value caches out as the plain
-left-padded batch would hold them (padding slots are zeros, masked out by the attention mask),
-and lets ``model.generate`` process the last prompt token of every row and decode the whole
-batch together. Decoding sees the same batch shape, so sampling draws the same random numbers
-as the plain path: for the same seed the tokens are the same, and logits agree to float
-rounding (the prefix is computed in a different batch shape). That holds for a model in eval
+(batch 1, no padding, all tokens but the last), left-pads its keys and values with zeros to
+the batch's width (masked out by the attention mask, as in the plain left-padded batch), and
+lets ``model.generate`` process the last prompt token of every row and decode the whole batch
+together. With transformers' ``sdpa`` attention the cache holds each prompt once and the rows'
+own tokens per row (:class:`~agents.llm.kv_cache.SharedPrefixCache`, read by
+:mod:`agents.llm.prefix_attention`); otherwise it lays the prompts out once per row, as the
+plain batch would hold them. Decoding sees the same batch shape, so sampling draws the same
+random numbers as the plain path: for the same seed the tokens are the same, and logits agree
+to float rounding (the prefix is computed in a different batch shape, and the shared-prefix
+attention sums in another order). That holds for a model in eval
 mode; in training mode with active dropout (TRL generates with the policy in train mode, and
 LoRA adapters have ``lora_dropout``) the shared prefill draws fewer dropout masks, so the random
 stream and the sampled tokens differ from the plain path's (same distribution).
 
-Used by :class:`agents.llm.hf.HFBackend` (``prefill_groups``) and by the GRPO trainer
-(:mod:`agents.train.resume`'s trainer class) for their transformers generation.
+Used by :class:`agents.llm.hf.HFBackend` (``prefill_groups``), by the GRPO trainer
+(:mod:`agents.train.resume`'s trainer class) and by PPO's rollouts for their transformers
+generation.
 """
 
 from __future__ import annotations

@@ -168,8 +168,8 @@ class GRPOSection:
     prefill_groups: bool = _f(
         True,
         "Transformers generation encodes each group's prompt once and samples its "
-        "num_generations completions from copies of that cache (same tokens as encoding the "
-        "prompt per completion; agents.llm.prefill).",
+        "num_generations completions from that cache, held once for the group with sdpa "
+        "attention (same tokens as encoding the prompt per completion; agents.llm.prefill).",
     )
     share_prompt_forward: bool = _f(
         True,

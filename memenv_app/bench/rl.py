@@ -5,15 +5,17 @@ One run measures, on the same machine and in one process:
 - the matmul peak (one large square ``torch.mm``, float32 and bfloat16) and the memory read
   bandwidth (a sum over a 256 MB tensor);
 - per model (the tier-1 model, and SmolLM2-135M at the ``cpu-smollm2`` preset settings: LoRA
-  r16, micro-batch 2, prompts of 650 tokens, 32 new tokens, groups of 4):
+  r16, prompts of 650 tokens, 32 new tokens, groups of 4; micro-batches of 2 before issue 19,
+  of a whole group now):
   a training micro-step (forward + backward + optimizer step on random tokens) in float32, under
-  bf16 autocast, and with gradient checkpointing, each with its model-FLOPs utilisation;
+  bf16 autocast, with gradient checkpointing, and with the rows' shared prompt run once (2 rows,
+  and a whole group), each with its model-FLOPs utilisation;
   the generation of a group of ``G`` completions of one prompt, encoding the prompt for every
   row (the plain path) or once (``agents.llm.prefill``), with a check that both give the same
   tokens for the same seed; decode tokens/s at batch 1, 8 and 32 against the bound of reading
   the weights once per decoding step;
 - a GRPO step of the preset composed from those parts (``batch_size`` groups of rollouts +
-  ``batch_size x G / micro_batch`` micro-steps), before and after;
+  ``batch_size x G / rows`` micro-steps), before and after;
 - the tier-1 RL trainer's training pass over one iteration of real Hard episodes, plain and
   with ``length_chunk`` / ``skip_zero_advantage`` (:mod:`memenv_app.bench.rl_pass`).
 
@@ -39,7 +41,7 @@ SMOLLM2_PRESET = {
     "new_tokens": 32,
     "group": 4,
     "groups_per_step": 4,
-    "micro_batch": 2,
+    "micro_batch": 2,  # the plain path before issue 19; the group variants train G rows
     "lora_r": 16,
 }
 TIER1_SETTINGS = {
@@ -320,14 +322,11 @@ def bench_model(
 
     keep = settings["new_tokens"] + 1
     flops = micro * training_flops(shape, seq, keep, lora=lora)
-    # shared prompt: the prompt's forward once, the completions per row (their attention to the
-    # prompt's keys is not counted)
-    shared_flops = training_flops(shape, settings["prompt_tokens"], 1, lora=lora) + micro * (
-        training_flops(shape, settings["new_tokens"], settings["new_tokens"], lora=lora)
-    )
+    # shared prompt (below): the prompt's forward once, the completions per row (their attention
+    # to the prompt's keys is not counted)
     half = bf16_frozen_copy(model) if lora else None  # frozen weights in bf16
     train: dict[str, Any] = {}
-    variants: dict[str, tuple[Any, dict[str, bool]]] = {
+    variants: dict[str, tuple[Any, dict[str, Any]]] = {
         "fp32": (model, {"bf16": False, "checkpointing": False}),
         "bf16_autocast": (model, {"bf16": True, "checkpointing": False}),
         "fp32_checkpointing": (model, {"bf16": False, "checkpointing": True}),
@@ -342,14 +341,27 @@ def bench_model(
     }
     if half is not None:
         variants["bf16_weights"] = (half, {"bf16": True, "checkpointing": False})
+    if group > micro:  # a micro-batch of a whole group: its prompt runs once for all G rows
+        for dtype, bf16 in (("fp32", False), ("bf16_autocast", True)):
+            variants[f"shared_prompt_group_{dtype}"] = (
+                model,
+                {"bf16": bf16, "checkpointing": False, "shared_prompt": True, "rows": group},
+            )
     for name, (net, kw) in variants.items():
-        progress(f"bench rl: {label}: training micro-step {name} ({micro} x {seq} tokens)")
-        seconds = train_step_seconds(net, micro, seq, keep, reps=reps, **kw)
+        rows = kw.pop("rows", micro)
+        progress(f"bench rl: {label}: training micro-step {name} ({rows} x {seq} tokens)")
+        seconds = train_step_seconds(net, rows, seq, keep, reps=reps, **kw)
         peak = peaks["bf16"] if kw["bf16"] else peaks["fp32"]
-        done = shared_flops if kw.get("shared_prompt") else flops
+        if kw.get("shared_prompt"):
+            done = training_flops(shape, settings["prompt_tokens"], 1, lora=lora) + rows * (
+                training_flops(shape, settings["new_tokens"], settings["new_tokens"], lora=lora)
+            )
+        else:
+            done = flops
         train[name] = {
+            "rows": rows,
             "seconds": seconds,
-            "tokens_per_s": micro * seq / seconds,
+            "tokens_per_s": rows * seq / seconds,
             "gflops_per_s": done / seconds / 1e9,
             "mfu": done / seconds / (peak * 1e9),
         }
@@ -383,23 +395,24 @@ def bench_model(
     del half
 
     g = rollouts[str(group)]
-    micro_steps = settings["groups_per_step"] * group // micro
+    sequences = settings["groups_per_step"] * group
 
     def step_seconds(roll: str, trains: str) -> float:
         groups = settings["groups_per_step"] * g[roll]["seconds"]
-        return groups + micro_steps * train[trains]["seconds"]
+        return groups + sequences // train[trains]["rows"] * train[trains]["seconds"]
 
     before = step_seconds("plain_fp32", "fp32")
     # one model per configuration: float32 weights (autocast in training only), or bf16 frozen
     # weights with float32 LoRA adapters
-    fp32_weights = ("fp32", "bf16_autocast", "shared_prompt_fp32", "shared_prompt_bf16_autocast")
-    configs = [("shared_fp32", min(fp32_weights, key=lambda n: train[n]["seconds"]))]
+    fp32_weights = [n for n in train if n != "bf16_weights" and n != "fp32_checkpointing"]
+    configs = [("shared_fp32", min(fp32_weights, key=lambda n: step_seconds("shared_fp32", n)))]
     if "bf16_weights" in train:
         configs.append(("shared_bf16_weights", "bf16_weights"))
     best_roll, best_train = min(configs, key=lambda c: step_seconds(*c))
     after = step_seconds(best_roll, best_train)
     out["grpo_step"] = {
-        "micro_steps": micro_steps,
+        "micro_steps": sequences // micro,
+        "after_micro_steps": sequences // train[best_train]["rows"],
         "before_s": before,
         "after_s": after,
         "speedup": before / after,
@@ -466,7 +479,7 @@ def run_rl_bench(
             settings = dict(TIER1_SETTINGS)
             if quick:
                 settings.update(prompt_tokens=48, new_tokens=6, group=4, groups_per_step=2)
-                settings.update(micro_batch=4)
+                settings.update(micro_batch=2)
         elif name == "smollm2":
             if quick:
                 continue
@@ -526,10 +539,17 @@ def format_rl_report(result: dict[str, Any]) -> str:
             f"{s['new_tokens']} new tokens, group {s['group']}, micro-batch {s['micro_batch']})",
         ]
         rows = [
-            [k, v["seconds"], v["tokens_per_s"], v["gflops_per_s"], f"{100 * v['mfu']:.1f}%"]
+            [
+                k,
+                v["rows"],
+                v["seconds"],
+                v["tokens_per_s"],
+                v["gflops_per_s"],
+                f"{100 * v['mfu']:.1f}%",
+            ]
             for k, v in m["train_step"].items()
         ]
-        lines += _table(["training micro-step", "s", "tokens/s", "GFLOP/s", "MFU"], rows)
+        lines += _table(["training micro-step", "rows", "s", "tokens/s", "GFLOP/s", "MFU"], rows)
         rows = []
         for g, runs in m["rollout"].items():
             for k, v in runs.items():
@@ -541,10 +561,10 @@ def format_rl_report(result: dict[str, Any]) -> str:
         lines += [""] + _table(["rollout", "s"], rows)
         grpo = m["grpo_step"]
         lines.append(
-            f"GRPO step ({grpo['micro_steps']} micro-steps + {s['groups_per_step']} groups): "
-            f"{grpo['before_s']:.2f} s plain fp32 -> {grpo['after_s']:.2f} s "
-            f"({grpo['after_uses']['rollout']}, {grpo['after_uses']['train']}): "
-            f"{grpo['speedup']:.2f}x"
+            f"GRPO step ({s['groups_per_step']} groups): {grpo['before_s']:.2f} s plain fp32 "
+            f"({grpo['micro_steps']} micro-steps) -> {grpo['after_s']:.2f} s "
+            f"({grpo['after_uses']['rollout']}, {grpo['after_uses']['train']}, "
+            f"{grpo['after_micro_steps']} micro-steps): {grpo['speedup']:.2f}x"
         )
         rows = [
             [
