@@ -173,13 +173,15 @@ def test_shared_prefix_attention_equals_attention_over_the_concatenated_keys():
     query = torch.randn(batch, kv_heads * group, queries, dim, generator=gen)
     key = torch.randn(batch, kv_heads, own, dim, generator=gen)
     value = torch.randn(batch, kv_heads, own, dim, generator=gen)
+    # the attention reads the prefix only for the keys the layer's update returned
+    own_key, own_value = cache.layers[0].update(key, value)
     full_k = torch.cat([pk[rows], key], 2).repeat_interleave(group, 1)
     full_v = torch.cat([pv[rows], value], 2).repeat_interleave(group, 1)
     causal = torch.ones(queries, prefix + own, dtype=torch.bool)
     causal[:, prefix:] = torch.ones(queries, own, dtype=torch.bool).tril(own - queries)
     padding = torch.ones(batch, 1, queries, prefix + own, dtype=torch.bool)
     padding[rows == 1, :, :, :3] = False  # prompt 1 is left-padded by 3
-    module = SimpleNamespace(layer_idx=0, training=False)
+    module = SimpleNamespace(layer_idx=0, training=False, num_key_value_groups=group)
     token = _ACTIVE.set(cache)
     try:
         for mask in (None, padding & causal):
@@ -187,8 +189,15 @@ def test_shared_prefix_attention_equals_attention_over_the_concatenated_keys():
             want = torch.nn.functional.scaled_dot_product_attention(
                 query, full_k, full_v, attn_mask=want_mask
             ).transpose(1, 2)
-            got, _ = shared_prefix_attention(module, query, key, value, mask)
+            got, _ = shared_prefix_attention(module, query, own_key, own_value, mask)
             assert torch.allclose(got, want, atol=1e-5)
+        # keys from anywhere else (another forward's cache) get plain attention over them alone
+        see_all = torch.ones(batch, 1, queries, own, dtype=torch.bool)
+        other, _ = shared_prefix_attention(module, query, key.clone(), value.clone(), see_all)
+        plain = torch.nn.functional.scaled_dot_product_attention(
+            query, key.repeat_interleave(group, 1), value.repeat_interleave(group, 1)
+        ).transpose(1, 2)
+        assert torch.allclose(other, plain, atol=1e-5)
     finally:
         _ACTIVE.reset(token)
 
@@ -205,3 +214,37 @@ def test_shared_prefix_generation_runs_under_bf16_autocast(tiny):
     first_plain, first_shared = plain.scores[0], shared.scores[0]
     assert torch.isfinite(first_shared).all()
     assert (first_plain - first_shared).abs().max() < 0.1  # bf16 rounding, not another model
+
+
+def test_other_forwards_inside_the_block_do_not_read_the_shared_prefix(tiny):
+    """A forward with its own cache during the switch (a guidance model's, a nested generation)
+    gets plain attention: the same logits as outside the block."""
+    from transformers import DynamicCache
+
+    model = tiny.model
+    ids, mask = _batch(tiny, [LONG] * 2 + [SHORT] * 2)
+    with torch.no_grad():
+        want = model(input_ids=ids, attention_mask=mask, cache=DynamicCache()).logits
+        with attending_to_shared_prefix(model, shared_prefix_cache(model, ids, mask)):
+            got = model(input_ids=ids, attention_mask=mask, cache=DynamicCache()).logits
+    assert torch.allclose(got, want, atol=1e-5)
+
+
+def test_row_settings_inherited_from_the_models_generation_config_take_the_plain_call(tiny):
+    """transformers fills a passed generation config's unset fields from the model's: several
+    returns per row set on the model must send the batch to the plain call."""
+    from transformers import GenerationConfig
+
+    model = tiny.model
+    ids, mask = _batch(tiny, [LONG] * 2 + [SHORT] * 2)
+    passed = GenerationConfig(max_new_tokens=3, do_sample=True, pad_token_id=tiny.pad_id)
+    before = model.generation_config.num_return_sequences
+    model.generation_config.num_return_sequences = 2
+    try:
+        torch.manual_seed(4)
+        plain = model.generate(input_ids=ids, attention_mask=mask, generation_config=passed)
+        torch.manual_seed(4)
+        shared = generate_shared_prefill(model, ids, mask, generation_config=passed)
+    finally:
+        model.generation_config.num_return_sequences = before
+    assert shared.shape[0] == 8 and torch.equal(plain, shared)

@@ -113,8 +113,9 @@ def shared_prefix_cache(
     rows = group_rows(input_ids, attention_mask)
     per_prompt = _prompt_caches(model, input_ids, attention_mask, rows)
     firsts = sorted(per_prompt)
+    device = input_ids.device  # the attention indexes the model's tensors with these rows
     groups = [
-        (p, torch.tensor([r for r, first in enumerate(rows) if first == row], dtype=torch.long))
+        (p, torch.tensor([r for r, first in enumerate(rows) if first == row], device=device))
         for p, row in enumerate(firsts)
     ]
     layers = []
@@ -125,20 +126,41 @@ def shared_prefix_cache(
     return SharedPrefixCache(layers)
 
 
-_ROW_CHANGING = ("num_beams", "num_return_sequences")
-_CROPPING = ("assistant_model", "prompt_lookup_num_tokens", "assistant_early_exit")
+_STAY_PUT = {
+    "num_beams": (None, 1),
+    "num_return_sequences": (None, 1),
+    "prompt_lookup_num_tokens": (None,),
+    "assistant_early_exit": (None,),
+    "guidance_scale": (None, 1, 1.0),
+    "use_cache": (None, True),
+}
+"""Generation settings and the values under which the batch's rows stay as they are: no beams,
+no several returns per row, no speculative decoding (it crops the cache), no classifier-free
+guidance (a second forward per step), the cache in use."""
+
+
+def _setting(name: str, kwargs: dict[str, Any], configs: list[Any]) -> Any:
+    """A generation setting as ``generate`` resolves it: the keyword, else the first config
+    (the one passed, then the model's) that sets it."""
+    if kwargs.get(name) is not None:
+        return kwargs[name]
+    for config in configs:
+        value = getattr(config, name, None)
+        if value is not None:
+            return value
+    return None
 
 
 def _rows_stay_put(model: Any, generate_kwargs: dict[str, Any]) -> bool:
-    """Whether generation keeps the batch's rows as they are (no beams, no repeated returns, no
-    speculative decoding that crops the cache): what a prefilled cache laid out for the
-    batch's rows needs."""
-    config = generate_kwargs.get("generation_config") or getattr(model, "generation_config", None)
-    for name in _ROW_CHANGING:
-        value = generate_kwargs.get(name, getattr(config, name, 1) if config is not None else 1)
-        if value not in (None, 1):
-            return False
-    return not any(generate_kwargs.get(name) is not None for name in _CROPPING)
+    """Whether generation keeps the batch's rows as they are: what a prefilled cache laid out
+    for the batch's rows needs (see :data:`_STAY_PUT`)."""
+    if generate_kwargs.get("assistant_model") is not None:
+        return False
+    configs = [generate_kwargs.get("generation_config"), getattr(model, "generation_config", None)]
+    configs = [c for c in configs if c is not None]
+    return all(
+        _setting(name, generate_kwargs, configs) in allowed for name, allowed in _STAY_PUT.items()
+    )
 
 
 def generate_shared_prefill(
@@ -151,11 +173,13 @@ def generate_shared_prefill(
 ) -> Any:
     """``model.generate(input_ids=..., attention_mask=..., **generate_kwargs)`` with each
     distinct prompt prefilled once (the plain call when no prompt repeats, or when generation
-    moves the batch's rows: beams, several returns per row, speculative decoding). With
+    moves the batch's rows or runs a second forward: beams, several returns per row,
+    speculative decoding, classifier-free guidance, no cache). With
     transformers' ``sdpa`` attention each prompt's keys and values are also stored and read
     once while decoding (:mod:`agents.llm.prefix_attention`); otherwise they are laid out once
-    per row. ``generate`` replaces ``model.generate`` (the original method while
-    :func:`patched_generate` is on)."""
+    per row; a shared-prefix cache returned by ``generate`` (``out.cache``) holds only the
+    rows' own tokens outside that attention, so do not feed it back to the model. ``generate``
+    replaces ``model.generate`` (the original method while :func:`patched_generate` is on)."""
     generate = generate or model.generate
     if not shared_prefill_applies(model, input_ids, attention_mask) or not _rows_stay_put(
         model, generate_kwargs

@@ -56,6 +56,18 @@ def _apply_mask(scores: torch.Tensor, mask: torch.Tensor | None, kv_heads: int) 
     return scores + mask
 
 
+def _is_layer_keys(key: torch.Tensor, layer: SharedPrefixLayer) -> bool:
+    """Whether ``key`` is what the layer's ``update`` returned (its rows' own tokens)."""
+    own = layer.keys
+    return (
+        own is not None
+        and own.dim() == 4
+        and key.shape == own.shape
+        and key.data_ptr() == own.data_ptr()
+        and key.stride() == own.stride()
+    )
+
+
 def _causal(queries: int, own: int, device: torch.device) -> torch.Tensor:
     """Boolean (queries, own) mask: query ``i`` sees the row's tokens up to its own position
     (the last ``queries`` of ``own``); the prefix is always visible."""
@@ -82,7 +94,9 @@ def shared_prefix_attention(
     layer = None
     if cache is not None and layer_idx is not None and layer_idx < len(cache.layers):
         layer = cache.layers[layer_idx]
-    if not isinstance(layer, SharedPrefixLayer):
+    # only the forward that updated this cache reads its prefix (not, say, a guidance model's
+    # forward or a nested generation during the same ``generate`` call)
+    if not isinstance(layer, SharedPrefixLayer) or not _is_layer_keys(key, layer):
         return sdpa_attention_forward(
             module,
             query,
@@ -150,7 +164,8 @@ def _attend(
         scores = _apply_mask(scores, mask, kv_heads)
         if causal is not None:
             scores[..., prefix:] = scores[..., prefix:].masked_fill(~causal, float("-inf"))
-        probs = torch.softmax(scores.float(), dim=-1).to(query.dtype)
+        # a query that sees nothing (a padding position) gets zeros, as sdpa gives, not NaN
+        probs = torch.softmax(scores.float(), dim=-1).nan_to_num_(0.0).to(query.dtype)
         if dropout > 0.0:
             probs = torch.nn.functional.dropout(probs, p=dropout, training=True)
         p_prefix = probs[..., :prefix].transpose(0, 1).reshape(kv_heads, -1, prefix)
@@ -183,7 +198,9 @@ def prefix_attention_applies(model: Any) -> bool:
 @contextmanager
 def attending_to_shared_prefix(model: Any, cache: SharedPrefixCache) -> Iterator[None]:
     """Within the block the model's attention reads ``cache``'s shared prefixes (its
-    configuration names :data:`ATTENTION_NAME`); afterwards it is ``sdpa`` again."""
+    configuration names :data:`ATTENTION_NAME`); afterwards it is ``sdpa`` again. The switch is
+    on the model's configuration: do not generate with one model from several threads at once
+    through this block."""
     config = text_config(model)
     previous = config._attn_implementation
     token = _ACTIVE.set(cache)
