@@ -199,11 +199,13 @@ def train_step_seconds(
     checkpointing: bool,
     reps: int,
     shared_prompt: bool = False,
+    group: int = 0,
 ) -> float:
     """Seconds of one GRPO-style micro-step on ``batch x seq`` random tokens: forward with
     logits for the last ``keep`` positions only (the completion, as TRL computes them), the
     completion tokens' log-probabilities as the loss, backward, AdamW. With ``shared_prompt``
-    the rows share one prompt (the rows of a GRPO group) and the forward runs it once
+    each run of ``group`` rows shares one prompt (the rows of a GRPO group; all rows when
+    ``group`` is 0) and the forward runs each prompt once
     (:func:`agents.train.shared_prompt.shared_prompt_logps`)."""
     import torch
 
@@ -219,7 +221,9 @@ def train_step_seconds(
     ids = _tokens(model.config.vocab_size, (batch, seq), seed=1)
     targets = ids[:, seq - keep + 1 :]
     if shared_prompt:
-        ids[1:, : seq - keep + 1] = ids[0, : seq - keep + 1]
+        size = group or batch
+        for first in range(0, batch, size):
+            ids[first + 1 : first + size, : seq - keep + 1] = ids[first, : seq - keep + 1]
     times = []
     try:
         for _ in range(reps):
@@ -350,10 +354,14 @@ def bench_model(
     for name, (net, kw) in variants.items():
         rows = kw.pop("rows", micro)
         progress(f"bench rl: {label}: training micro-step {name} ({rows} x {seq} tokens)")
+        if kw.get("shared_prompt"):
+            kw["group"] = min(group, rows)  # a micro-batch of 16 holds two groups of 8
         seconds = train_step_seconds(net, rows, seq, keep, reps=reps, **kw)
         peak = peaks["bf16"] if kw["bf16"] else peaks["fp32"]
         if kw.get("shared_prompt"):
-            done = training_flops(shape, settings["prompt_tokens"], 1, lora=lora) + rows * (
+            prompts = -(-rows // kw["group"])
+            prompt_flops = training_flops(shape, settings["prompt_tokens"], 1, lora=lora)
+            done = prompts * prompt_flops + rows * (
                 training_flops(shape, settings["new_tokens"], settings["new_tokens"], lora=lora)
             )
         else:
