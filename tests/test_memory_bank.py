@@ -393,3 +393,16 @@ def test_constructor_validation():
     bank = MemoryBank("A", retriever=CountingRetriever())
     assert isinstance(bank.retriever, Retriever)
     assert "MemoryBank(owner='A'" in repr(bank)
+
+
+def test_entry_hash_is_cached_equal_for_equal_entries_and_left_out_of_pickles():
+    a = MemoryEntry("m1", "Caroline paints.", "Caroline", "8 May 2023", ("D1:3",), 1, 2)
+    b = MemoryEntry("m1", "Caroline paints.", "Caroline", "8 May 2023", ("D1:3",), 1, 2)
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    assert hash(a) == hash(("m1", "Caroline paints.", "Caroline", "8 May 2023", ("D1:3",), 1, 2))
+    assert "_hash" in a.__dict__  # computed once, kept on the object
+    for twin in (pickle.loads(pickle.dumps(a)), copy.deepcopy(a)):
+        # string hashes differ between processes: a copy recomputes its own
+        assert "_hash" not in twin.__dict__ and twin == a and hash(twin) == hash(a)
+    changed = MemoryEntry("m1", "Caroline paints.", "Caroline", "8 May 2023", ("D1:3",), 1, 3)
+    assert changed != a and {a: 1}.get(changed) is None

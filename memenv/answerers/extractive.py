@@ -167,6 +167,7 @@ class _Scored:
     coverage: float
 
 
+@lru_cache(maxsize=65536)
 def question_type(question: str) -> str:
     """One of date, duration, number, frequency, person, place, yesno, list, phrase."""
     q = question.strip().lower()
@@ -199,10 +200,30 @@ def _plural(word: str) -> bool:
     return word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3
 
 
+@lru_cache(maxsize=65536)
+def _capitalised(question: str) -> frozenset[str]:
+    """The question's capitalised words, lower-cased, without a possessive 's."""
+    return frozenset(
+        w.lower().removesuffix("'s") for w in _WORD.findall(question) if w[0].isupper()
+    )
+
+
 def _speakers_named(question: str, memories: Sequence[MemoryEntry]) -> set[str]:
     owners = {m.owner for m in memories if m.owner}
-    words = {w.lower().removesuffix("'s") for w in _WORD.findall(question) if w[0].isupper()}
+    words = _capitalised(question)
     return {o for o in owners for w in words if len(w) >= 3 and o.lower().startswith(w)}
+
+
+@lru_cache(maxsize=65536)
+def _name_keys(question: str, named: frozenset[str]) -> frozenset[str]:
+    """Stemmed keys of the named speakers and of the question's words naming them."""
+    keys = {_key(w) for s in named for w in s.split()}
+    keys |= {
+        _key(w)
+        for w in _WORD.findall(question)
+        if w[0].isupper() and any(s.lower().startswith(w.lower().removesuffix("'s")) for s in named)
+    }
+    return frozenset(keys)
 
 
 def _mentions(memory: MemoryEntry, speaker: str) -> bool:
@@ -233,15 +254,8 @@ class ExtractiveAnswerer:
         if not valid:
             return []
         named = _speakers_named(question, [m for _, m in valid])
-        name_keys = {_key(w) for s in named for w in s.split()}
-        name_keys |= {
-            _key(w)
-            for w in _WORD.findall(question)
-            if w[0].isupper()
-            and any(s.lower().startswith(w.lower().removesuffix("'s")) for s in named)
-        }
         q_keys = _keys(question)
-        content = q_keys - name_keys
+        content = q_keys - _name_keys(question, frozenset(named))
         doc_keys = [_keys(m.text) for _, m in valid]
         n = len(valid)
 
@@ -322,14 +336,10 @@ LEXICON: dict[str, frozenset[str]] = {
 """Closed classes a "which language / which instrument" question asks for."""
 
 
-def _intent(
-    question: str, ranked: list[_Scored], prefer_recent: bool = True
-) -> tuple[str, list[int]] | None:
-    """Answers found by what the question asks for, newest memory first (else in rank order),
-    before any overlap threshold: a job, a relationship, a language or instrument, a value that
-    was replaced."""
+@lru_cache(maxsize=65536)
+def _intent_rules(question: str) -> tuple[re.Pattern[str], ...]:
+    """The patterns of what the question asks for (a job, a relationship, a closed class)."""
     q = question.lower()
-    newest = sorted(ranked, key=lambda s: -s.memory.updated_step) if prefer_recent else ranked
     rules: list[re.Pattern[str]] = []
     if re.search(r"\b(for a living|job|occupation|profession)\b", q):
         rules.append(_JOB)
@@ -338,6 +348,17 @@ def _intent(
     for cls, words in LEXICON.items():
         if re.search(rf"\b(which|what) {cls}\b", q):
             rules.append(re.compile(r"\b(" + "|".join(words) + r")\b", re.I))
+    return tuple(rules)
+
+
+def _intent(
+    question: str, ranked: list[_Scored], prefer_recent: bool = True
+) -> tuple[str, list[int]] | None:
+    """Answers found by what the question asks for, newest memory first (else in rank order),
+    before any overlap threshold: a job, a relationship, a language or instrument, a value that
+    was replaced."""
+    newest = sorted(ranked, key=lambda s: -s.memory.updated_step) if prefer_recent else ranked
+    rules = _intent_rules(question)
     if previous := _previous_value(question, [s.memory for s in ranked]):
         return previous[0], [ranked[previous[1][0]].index]
     for rule in rules:

@@ -19,6 +19,31 @@ class MemoryEntry:
     created_step: int
     updated_step: int
 
+    def __hash__(self) -> int:
+        # Entries key the reward caches (a question's retrieved memories, looked up at every
+        # step): the hash of the seven fields is computed once per object. It stays out of
+        # pickles (__getstate__), as string hashes differ between processes.
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash(
+                (
+                    self.id,
+                    self.text,
+                    self.owner,
+                    self.timestamp,
+                    self.provenance,
+                    self.created_step,
+                    self.updated_step,
+                )
+            )
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_hash", None)
+        return state
+
 
 @dataclass(frozen=True)
 class OpResult:
