@@ -30,7 +30,11 @@ from typing import Any
 import torch
 
 from agents.llm.kv_cache import SharedPrefixCache, SharedPrefixLayer, growing_cache
-from agents.llm.prefix_attention import attending_to_shared_prefix, prefix_attention_applies
+from agents.llm.prefix_attention import (
+    attending_to_shared_prefix,
+    prefix_attention_applies,
+    text_config,
+)
 
 
 def group_rows(input_ids: torch.Tensor, attention_mask: torch.Tensor) -> list[int]:
@@ -52,8 +56,7 @@ def shared_prefill_applies(
         return False
     if int(attention_mask.sum(dim=1).min()) < 2:  # a one-token prompt has nothing to prefill
         return False
-    config = getattr(model, "config", None)
-    text = config.get_text_config(decoder=True) if config is not None else None
+    text = text_config(model)
     if text is None or getattr(text, "is_encoder_decoder", False):
         return False
     layer_types = getattr(text, "layer_types", None) or ()

@@ -35,9 +35,10 @@ ATTENTION_NAME = "memenv_shared_prefix"
 _ACTIVE: ContextVar[SharedPrefixCache | None] = ContextVar("memenv_shared_prefix", default=None)
 
 
-def _rows_mask(mask: torch.Tensor | None, rows: torch.Tensor) -> torch.Tensor | None:
-    """The attention mask of some rows (a batch-1 mask is shared by all rows)."""
-    if mask is None or mask.shape[0] == 1:
+def _rows_mask(mask: torch.Tensor | None, rows: torch.Tensor, whole: bool) -> torch.Tensor | None:
+    """The attention mask of some rows (a batch-1 mask is shared by all rows; ``whole``: the
+    rows are the whole batch)."""
+    if mask is None or whole or mask.shape[0] == 1:
         return mask
     return mask.index_select(0, rows)
 
@@ -143,11 +144,11 @@ def _attend(
     causal = None
     if attention_mask is None and queries > 1:
         causal = _causal(queries, own, query.device)
-    out = query.new_empty((batch, heads, queries, value.shape[-1]))
+    whole = len(layer.groups) == 1  # one prompt: its rows are the whole batch, in order
+    out = None if whole else query.new_empty((batch, heads, queries, value.shape[-1]))
     q5 = query.reshape(batch, kv_heads, group, queries, dim)
     for prompt, rows in layer.groups:
         n = int(rows.numel())
-        whole = n == batch  # one prompt: its rows are the whole batch, in order
         q_rows = q5 if whole else q5.index_select(0, rows)  # (n, kv, group, queries, dim)
         # the prefix: every row of the prompt against one copy of its keys
         q_flat = q_rows.transpose(0, 1).reshape(kv_heads, n * group * queries, dim)
@@ -160,8 +161,7 @@ def _attend(
         v_rows = (value if whole else value.index_select(0, rows)).unsqueeze(2)
         s_own = torch.matmul(q_rows, k_rows.transpose(-1, -2))  # (n, kv, group, queries, own)
         scores = torch.cat([s_prefix, s_own], dim=-1) * scale
-        mask = attention_mask if whole else _rows_mask(attention_mask, rows)
-        scores = _apply_mask(scores, mask, kv_heads)
+        scores = _apply_mask(scores, _rows_mask(attention_mask, rows, whole), kv_heads)
         if causal is not None:
             scores[..., prefix:] = scores[..., prefix:].masked_fill(~causal, float("-inf"))
         # a query that sees nothing (a padding position) gets zeros, as sdpa gives, not NaN
@@ -172,10 +172,9 @@ def _attend(
         o_prefix = torch.matmul(p_prefix, pv).view(kv_heads, n, group, queries, -1).transpose(0, 1)
         o_own = torch.matmul(probs[..., prefix:], v_rows)
         rows_out = (o_prefix + o_own).reshape(n, heads, queries, -1)
-        if whole:
-            out = rows_out
-        else:
-            out.index_copy_(0, rows, rows_out)
+        if out is None:
+            return rows_out
+        out.index_copy_(0, rows, rows_out)
     return out
 
 
